@@ -1,0 +1,189 @@
+"""One factory_boy factory per model."""
+
+import datetime
+
+import factory
+from django.utils import timezone
+
+from cooperation import models
+
+PASSWORD = "correct-horse-battery-2026"
+
+
+class NationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Nation
+        django_get_or_create = ("iso_alpha2",)
+
+    name = factory.Iterator(["Colombia", "Brazil", "Peru", "Chile", "Argentina"])
+    iso_alpha2 = factory.Iterator(["CO", "BR", "PE", "CL", "AR"])
+    iso_alpha3 = factory.Iterator(["COL", "BRA", "PER", "CHL", "ARG"])
+    region = models.Nation.Region.SOUTH_AMERICA
+    time_zone = factory.Iterator(
+        [
+            "America/Bogota",
+            "America/Sao_Paulo",
+            "America/Lima",
+            "America/Santiago",
+            "America/Argentina/Buenos_Aires",
+        ]
+    )
+    official_languages = factory.Iterator(["es", "pt", "es, qu, ay", "es", "es"])
+    liaison_name = factory.Faker("name")
+    liaison_email = factory.Faker("email")
+
+
+class FocusAreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.FocusArea
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Focus area {n}")
+    slug = factory.Sequence(lambda n: f"focus-area-{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    nation = None
+    time_zone = "UTC"
+    language = "en"
+    password = factory.django.Password(PASSWORD)
+
+
+class InitiativeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Initiative
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Initiative {n}")
+    kind = models.Initiative.Kind.JOINT_TASK_FORCE
+    summary = "Coordinated operations against trafficking networks."
+    objectives = "Disrupt shipments."
+    status = models.Initiative.Status.IMPLEMENTATION
+    planned_start = datetime.date(2026, 1, 1)
+    planned_end = datetime.date(2027, 12, 31)
+    owner = factory.SubFactory(UserFactory)
+    released_to_all = True
+
+    @factory.post_generation
+    def released_to(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.released_to.set(extracted)
+
+
+class ParticipationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Participation
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    nation = factory.SubFactory(NationFactory)
+    role = models.Participation.Role.PARTNER
+
+
+class AssessmentMeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.AssessmentMeeting
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Situation assessment {n}")
+    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda m: m.starts_at + datetime.timedelta(hours=2))
+    time_zone = "America/Bogota"
+    location = "Bogotá"
+    status = models.AssessmentMeeting.Status.SCHEDULED
+    released_to_all = True
+
+    @factory.post_generation
+    def released_to(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.released_to.set(extracted)
+
+
+class AgendaItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.AgendaItem
+
+    meeting = factory.SubFactory(AssessmentMeetingFactory)
+    position = factory.Sequence(lambda n: n)
+    title = factory.Sequence(lambda n: f"Agenda item {n}")
+    duration_minutes = 20
+
+
+class SituationAssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.SituationAssessment
+
+    meeting = factory.SubFactory(AssessmentMeetingFactory)
+    nation = factory.SubFactory(NationFactory)
+    focus_area = factory.SubFactory(FocusAreaFactory)
+    primary_concern = "Cocaine"
+    trend = models.SituationAssessment.Trend.INCREASING
+    threat_level = models.SituationAssessment.ThreatLevel.HIGH
+    summary = "Production rising, higher export levels."
+
+
+class InitiativeEvaluationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.InitiativeEvaluation
+
+    meeting = factory.SubFactory(AssessmentMeetingFactory)
+    initiative = factory.SubFactory(InitiativeFactory)
+    rating = models.InitiativeEvaluation.Rating.ON_TRACK
+    findings = "Milestones met."
+
+
+class ReferenceCounterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ReferenceCounter
+        django_get_or_create = ("year",)
+
+    year = 2026
+    last_number = 0
+
+
+class RecommendationFactory(factory.django.DjangoModelFactory):
+    """Builds through the model directly with a sequence reference.
+
+    Use ``services.recommendation_create`` where the reference numbering matters.
+    """
+
+    class Meta:
+        model = models.Recommendation
+        skip_postgeneration_save = True
+
+    reference = factory.Sequence(lambda n: f"REC-1999-{n + 1:04d}")
+    title = factory.Sequence(lambda n: f"Recommendation {n}")
+    description = "Share interdiction data within 24 hours."
+    focus_area = factory.SubFactory(FocusAreaFactory)
+    owner = factory.SubFactory(UserFactory)
+    priority = models.Recommendation.Priority.MEDIUM
+    due_date = factory.LazyFunction(
+        lambda: timezone.localdate() + datetime.timedelta(days=30)
+    )
+    status = models.Recommendation.Status.PROPOSED
+    released_to_all = True
+
+    @factory.post_generation
+    def released_to(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.released_to.set(extracted)
+
+
+class RecommendationUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.RecommendationUpdate
+
+    recommendation = factory.SubFactory(RecommendationFactory)
+    author = factory.SubFactory(UserFactory)
+    from_status = ""
+    to_status = models.Recommendation.Status.PROPOSED
+    progress = 0
+    note = "Raised."
