@@ -80,7 +80,9 @@ class Nation(models.Model):
     is_active = models.BooleanField(
         _("active"),
         default=True,
-        help_text=_("Inactive nations keep their records but are not offered for new ones."),
+        help_text=_(
+            "Inactive nations keep their records but are not offered for new ones."
+        ),
     )
 
     history = HistoricalRecords()
@@ -224,7 +226,11 @@ class ChildQuerySet(models.QuerySet):
         for field_name in self.parents:
             parent_model = self.model._meta.get_field(field_name).related_model
             queryset = queryset.filter(
-                **{f"{field_name}__in": parent_model.objects.visible_to(user).values("pk")}
+                **{
+                    f"{field_name}__in": parent_model.objects.visible_to(user).values(
+                        "pk"
+                    )
+                }
             )
         return queryset
 
@@ -240,7 +246,9 @@ class Releasable(models.Model):
         verbose_name=_("released to"),
         blank=True,
         related_name="%(class)s_releases",
-        help_text=_("The nations this record is released to, when not to all partners."),
+        help_text=_(
+            "The nations this record is released to, when not to all partners."
+        ),
     )
 
     class Meta:
@@ -278,7 +286,10 @@ class InitiativeQuerySet(ReleasableQuerySet):
 
 class Initiative(Releasable, TimeStamped):
     class Kind(models.TextChoices):
-        JOINT_TRAINING_EXERCISE = "joint_training_exercise", _("Joint training exercise")
+        JOINT_TRAINING_EXERCISE = (
+            "joint_training_exercise",
+            _("Joint training exercise"),
+        )
         JOINT_TASK_FORCE = "joint_task_force", _("Joint task force")
         INTELLIGENCE_SHARING_PLATFORM = (
             "intelligence_sharing_platform",
@@ -288,9 +299,15 @@ class Initiative(Releasable, TimeStamped):
             "technology_transfer_agreement",
             _("Technology-transfer agreement"),
         )
-        REGIONAL_SECURITY_SUMMIT = "regional_security_summit", _("Regional security summit")
+        REGIONAL_SECURITY_SUMMIT = (
+            "regional_security_summit",
+            _("Regional security summit"),
+        )
         TRAINING_PROGRAM = "training_program", _("Training programme")
-        CYBERSECURITY_FRAMEWORK = "cybersecurity_framework", _("Cybersecurity framework")
+        CYBERSECURITY_FRAMEWORK = (
+            "cybersecurity_framework",
+            _("Cybersecurity framework"),
+        )
         DISASTER_RESPONSE_PROTOCOL = (
             "disaster_response_protocol",
             _("Disaster-response protocol"),
@@ -348,14 +365,18 @@ class Initiative(Releasable, TimeStamped):
                 | Q(planned_end__isnull=True)
                 | Q(planned_start__lte=F("planned_end")),
                 name="initiative_planned_start_before_end",
-                violation_error_message=_("The planned end cannot be before the planned start."),
+                violation_error_message=_(
+                    "The planned end cannot be before the planned start."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(actual_start__isnull=True)
                 | Q(actual_end__isnull=True)
                 | Q(actual_start__lte=F("actual_end")),
                 name="initiative_actual_start_before_end",
-                violation_error_message=_("The actual end cannot be before the actual start."),
+                violation_error_message=_(
+                    "The actual end cannot be before the actual start."
+                ),
             ),
         ]
 
@@ -427,10 +448,15 @@ class AssessmentMeetingQuerySet(ReleasableQuerySet):
         now = now or timezone.now()
         queryset = self.filter(
             ends_at__gte=now,
-            status__in=[AssessmentMeeting.Status.DRAFT, AssessmentMeeting.Status.SCHEDULED],
+            status__in=[
+                AssessmentMeeting.Status.DRAFT,
+                AssessmentMeeting.Status.SCHEDULED,
+            ],
         )
         if days is not None:
-            queryset = queryset.filter(starts_at__lte=now + datetime.timedelta(days=days))
+            queryset = queryset.filter(
+                starts_at__lte=now + datetime.timedelta(days=days)
+            )
         return queryset.order_by("starts_at")
 
 
@@ -502,7 +528,8 @@ class AssessmentMeeting(Releasable, TimeStamped):
     def clean(self):
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError(
-                {"ends_at": _("A meeting must end after it starts.")}, code="end_before_start"
+                {"ends_at": _("A meeting must end after it starts.")},
+                code="end_before_start",
             )
 
 
@@ -715,9 +742,9 @@ class RecommendationQuerySet(ReleasableQuerySet):
         )
 
     def with_progress(self):
-        latest = RecommendationUpdate.objects.filter(recommendation=OuterRef("pk")).order_by(
-            "-created_at", "-pk"
-        )
+        latest = RecommendationUpdate.objects.filter(
+            recommendation=OuterRef("pk")
+        ).order_by("-created_at", "-pk")
         return self.annotate(current_progress=Subquery(latest.values("progress")[:1]))
 
 

@@ -32,7 +32,9 @@ def recommendation_next_reference(*, year: int) -> str:
     creations queue up instead of reading the same number.
     """
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("recommendation_next_reference must run inside a transaction")
+        raise RuntimeError(
+            "recommendation_next_reference must run inside a transaction"
+        )
     ReferenceCounter.objects.bulk_create(
         [ReferenceCounter(year=year, last_number=0)], ignore_conflicts=True
     )
@@ -150,7 +152,10 @@ def recommendation_transition(
                 "meantime. Review it and try again."
             ),
             code="stale",
-            params={"reference": locked.reference, "status": locked.get_status_display()},
+            params={
+                "reference": locked.reference,
+                "status": locked.get_status_display(),
+            },
         )
     if to_status not in recommendation_allowed_transitions(
         recommendation=locked, user=user
@@ -227,7 +232,10 @@ def initiative_set_participations(
     # Demote first so the "one lead" constraint holds after every statement.
     for participation in existing.values():
         row = wanted[participation.nation_id]
-        if participation.role == Participation.Role.LEAD and row.role != participation.role:
+        if (
+            participation.role == Participation.Role.LEAD
+            and row.role != participation.role
+        ):
             participation.role = row.role
             participation.contribution = row.contribution
             participation.save()

@@ -36,7 +36,7 @@ def get_recommendation_for(user, reference):
     return get_object_or_404(
         Recommendation.objects.visible_to(user)
         .with_progress()
-        .select_related("owner", "focus_area", "source_meeting", "initiative"),
+        .select_related("owner", "focus_area"),
         reference=reference,
     )
 
@@ -88,7 +88,11 @@ def nation_detail(request, code):
     return render(
         request,
         "cooperation/nation_detail.html",
-        {"nation": nation, "participations": participations, "assessments": assessments},
+        {
+            "nation": nation,
+            "participations": participations,
+            "assessments": assessments,
+        },
     )
 
 
@@ -143,11 +147,25 @@ def meeting_detail(request, pk):
 @require_GET
 def recommendation_detail(request, reference):
     recommendation = get_recommendation_for(request.user, reference)
+    # The source meeting and initiative have releasability of their own: name them
+    # only when they are released to this user too.
+    source_meeting = (
+        AssessmentMeeting.objects.visible_to(request.user)
+        .filter(pk=recommendation.source_meeting_id)
+        .first()
+    )
+    initiative = (
+        Initiative.objects.visible_to(request.user)
+        .filter(pk=recommendation.initiative_id)
+        .first()
+    )
     return render(
         request,
         "cooperation/recommendation_detail.html",
         {
             "recommendation": recommendation,
+            "source_meeting": source_meeting,
+            "initiative": initiative,
             "nations": list(recommendation.nations.all()),
             "updates": list(
                 RecommendationUpdate.objects.filter(recommendation=recommendation)
@@ -163,4 +181,3 @@ def recommendation_detail(request, reference):
 def healthz(request):
     """Liveness: the process answers. Touches no database."""
     return HttpResponse("ok", content_type="text/plain")
-

@@ -11,7 +11,9 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "insecure-key-for-the-test-suite-only
 from portal.settings import *  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# Tests talk plain HTTP to the test client; production keeps the HTTPS redirect.
+SECURE_SSL_REDIRECT = False
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
