@@ -26,6 +26,7 @@ from .validators import (
 )
 
 VIEW_ALL_PERMISSION = "cooperation.view_all_records"
+MANAGE_RELEASABILITY_PERMISSION = "cooperation.manage_releasability"
 
 
 # --------------------------------------------------------------------------- nations
@@ -176,6 +177,10 @@ class User(AbstractUser):
             (
                 "view_all_records",
                 _("Can view all records, whatever they are released to"),
+            ),
+            (
+                "manage_releasability",
+                _("Can change which nations a record is released to"),
             ),
         ]
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import (
+    MANAGE_RELEASABILITY_PERMISSION,
     Initiative,
     Nation,
     Participation,
@@ -21,6 +22,43 @@ from .models import (
     ReferenceCounter,
     User,
 )
+
+# --------------------------------------------------------------- releasability
+
+
+def releasability_can_manage(*, user: User) -> bool:
+    return user.is_superuser or user.has_perm(MANAGE_RELEASABILITY_PERMISSION)
+
+
+@transaction.atomic
+def record_release(
+    *,
+    record,
+    user: User,
+    released_to_all: bool | None = None,
+    released_to: Iterable[Nation] | None = None,
+    creating: bool = False,
+) -> None:
+    """Set what a new or existing initiative, meeting or recommendation is released to.
+
+    A user who may manage releasability sets it as asked. Anyone else cannot change it:
+    a record they create is released to their own nation only.
+    """
+    if releasability_can_manage(user=user) and (
+        released_to_all is not None or released_to is not None
+    ):
+        if released_to_all is not None and record.released_to_all != released_to_all:
+            record.released_to_all = released_to_all
+            record.save(update_fields=["released_to_all"])
+        if released_to is not None:
+            record.released_to.set(released_to)
+        return
+    if creating:
+        if record.released_to_all:
+            record.released_to_all = False
+            record.save(update_fields=["released_to_all"])
+        record.released_to.set([user.nation] if user.nation_id else [])
+
 
 # ------------------------------------------------------------------ references
 

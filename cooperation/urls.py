@@ -1,18 +1,90 @@
 from django.urls import path
 
-from . import views
+from .views import (
+    dashboard,
+    health,
+    initiatives,
+    meetings,
+    nations,
+    profile,
+    recommendations,
+)
 
 app_name = "cooperation"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("healthz", views.healthz, name="healthz"),
-    path("nations/<str:code>/", views.nation_detail, name="nation-detail"),
-    path("initiatives/<int:pk>/", views.initiative_detail, name="initiative-detail"),
-    path("meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("healthz", health.healthz, name="healthz"),
+    path("profile/", profile.profile, name="profile"),
+    path("profile/language/", profile.language_switch, name="language-switch"),
+    # Nations
+    path("nations/", nations.nation_list, name="nation-list"),
+    path("nations/<str:code>/", nations.nation_detail, name="nation-detail"),
+    # Initiatives
+    path("initiatives/", initiatives.initiative_list, name="initiative-list"),
+    path("initiatives/new/", initiatives.initiative_create, name="initiative-create"),
+    path(
+        "initiatives/<int:pk>/", initiatives.initiative_detail, name="initiative-detail"
+    ),
+    path(
+        "initiatives/<int:pk>/edit/",
+        initiatives.initiative_edit,
+        name="initiative-edit",
+    ),
+    # Meetings, with the assessments and evaluations recorded from their page
+    path("meetings/", meetings.meeting_list, name="meeting-list"),
+    path("meetings/new/", meetings.meeting_create, name="meeting-create"),
+    path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting-detail"),
+    path("meetings/<int:pk>/edit/", meetings.meeting_edit, name="meeting-edit"),
+    path(
+        "meetings/<int:pk>/assessments/new/",
+        meetings.assessment_create,
+        name="assessment-create",
+    ),
+    path(
+        "meetings/<int:pk>/assessments/<int:assessment_pk>/edit/",
+        meetings.assessment_edit,
+        name="assessment-edit",
+    ),
+    path(
+        "meetings/<int:pk>/evaluations/new/",
+        meetings.evaluation_create,
+        name="evaluation-create",
+    ),
+    path(
+        "meetings/<int:pk>/evaluations/<int:evaluation_pk>/edit/",
+        meetings.evaluation_edit,
+        name="evaluation-edit",
+    ),
+    path(
+        "meetings/<int:pk>/recommendations/new/",
+        recommendations.recommendation_create,
+        name="meeting-recommendation-create",
+    ),
+    # Recommendations
+    path(
+        "recommendations/",
+        recommendations.recommendation_list,
+        name="recommendation-list",
+    ),
+    path(
+        "recommendations/new/",
+        recommendations.recommendation_create,
+        name="recommendation-create",
+    ),
     path(
         "recommendations/<str:reference>/",
-        views.recommendation_detail,
+        recommendations.recommendation_detail,
         name="recommendation-detail",
+    ),
+    path(
+        "recommendations/<str:reference>/edit/",
+        recommendations.recommendation_edit,
+        name="recommendation-edit",
+    ),
+    path(
+        "recommendations/<str:reference>/transition/",
+        recommendations.recommendation_transition,
+        name="recommendation-transition",
     ),
 ]

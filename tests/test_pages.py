@@ -222,6 +222,7 @@ def _build_rows(count, colombia, brazil):
         factories.ParticipationFactory(initiative=extra, nation=colombia)
     return {
         "dashboard": "/",
+        "nations": "/nations/",
         "nation": colombia.get_absolute_url(),
         "initiative": initiative.get_absolute_url(),
         "meeting": meeting.get_absolute_url(),
@@ -237,7 +238,8 @@ def _count_queries(client, url):
 
 
 @pytest.mark.parametrize(
-    "page", ["dashboard", "nation", "initiative", "meeting", "recommendation"]
+    "page",
+    ["dashboard", "nations", "nation", "initiative", "meeting", "recommendation"],
 )
 def test_page_runs_the_same_number_of_queries_with_5_and_50_rows(
     client, colombian_user, colombia, brazil, page

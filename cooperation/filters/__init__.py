@@ -1,0 +1,1 @@
+"""django-filter FilterSets of the list pages, one module per section."""

@@ -1,0 +1,1 @@
+"""Pages of the portal, one module per section."""

@@ -1,0 +1,79 @@
+from django.db.models import Count
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from cooperation.models import AssessmentMeeting, Initiative, Nation, Recommendation
+
+
+def recommendation_matrix(user):
+    """Rows of (nation, [(status, label, count)…], total) over recommendations
+    released to ``user``, counted by the nations they are addressed to."""
+    visible = Recommendation.objects.visible_to(user).values("pk")
+    counts = {
+        (row["nation_id"], row["recommendation__status"]): row["total"]
+        for row in Recommendation.nations.through.objects.filter(
+            recommendation__in=visible
+        )
+        .values("nation_id", "recommendation__status")
+        .annotate(total=Count("pk"))
+        .order_by()
+    }
+    statuses = Recommendation.Status.choices
+    rows = []
+    for nation in Nation.objects.filter(is_active=True).only("name", "iso_alpha2"):
+        cells = [
+            (value, label, counts.get((nation.pk, value), 0))
+            for value, label in statuses
+        ]
+        total = sum(cell[2] for cell in cells)
+        if total:
+            rows.append((nation, cells, total))
+    return rows
+
+
+@require_GET
+def dashboard(request):
+    user = request.user
+    upcoming = list(
+        AssessmentMeeting.objects.visible_to(user)
+        .upcoming(days=30)
+        .select_related("chair")
+        .prefetch_related("nations")
+    )
+    overdue = list(
+        Recommendation.objects.visible_to(user)
+        .overdue()
+        .with_progress()
+        .select_related("owner", "focus_area")
+        .order_by("due_date", "reference")
+    )
+    open_recommendations = list(
+        Recommendation.objects.visible_to(user)
+        .open()
+        .with_progress()
+        .select_related("owner", "focus_area")
+        .order_by("due_date", "reference")[:10]
+    )
+    initiative_counts = dict(
+        Initiative.objects.visible_to(user)
+        .order_by()
+        .values_list("status")
+        .annotate(total=Count("pk"))
+    )
+    return render(
+        request,
+        "cooperation/dashboard.html",
+        {
+            "upcoming_meetings": upcoming,
+            "overdue_recommendations": overdue,
+            "open_recommendations": open_recommendations,
+            "recommendation_statuses": Recommendation.Status.choices,
+            "recommendation_matrix": recommendation_matrix(user),
+            "initiative_statuses": [
+                (value, label, initiative_counts.get(value, 0))
+                for value, label in Initiative.Status.choices
+            ],
+            "today": timezone.localdate(),
+        },
+    )

@@ -1,0 +1,33 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cooperation.forms.profile import LanguageForm, ProfileForm
+
+
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile was saved."))
+        return redirect("cooperation:profile")
+    return render(request, "cooperation/profile.html", {"form": form})
+
+
+@require_POST
+def language_switch(request):
+    """Switch the interface language and remember it on the user's profile."""
+    form = LanguageForm(request.POST)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "cooperation:dashboard"
+    if form.is_valid():
+        request.user.language = form.cleaned_data["language"]
+        request.user.save(update_fields=["language"])
+    else:
+        messages.error(request, _("Choose one of the offered languages."))
+    return redirect(next_url)
