@@ -50,7 +50,7 @@ class ThreatChart:
     series: list[Series]
 
 
-def threat_chart(assessments, *, width=720, height=280):
+def threat_chart(assessments, *, width=720, height=240):
     """Threat level per focus area across meetings, oldest meeting on the left.
 
     ``assessments``: SituationAssessment rows of one nation with ``meeting`` and
