@@ -116,8 +116,6 @@ class Nation(models.Model):
         return parse_language_codes(self.official_languages)
 
     def clean(self):
-        self.iso_alpha2 = (self.iso_alpha2 or "").upper()
-        self.iso_alpha3 = (self.iso_alpha3 or "").upper()
         self.official_languages = ", ".join(self.language_codes)
 
 

@@ -208,7 +208,11 @@ def recommendation_transition(
         )
     if not (note or "").strip():
         raise ValidationError(
-            {"note": _("Say why the status changes.")}, code="note_required"
+            {
+                "note": ValidationError(
+                    _("Say why the status changes."), code="note_required"
+                )
+            }
         )
     if progress is None:
         latest = locked.updates.order_by("-created_at", "-pk").first()
