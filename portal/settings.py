@@ -118,6 +118,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "cooperation.User"
+AUTHENTICATION_BACKENDS = ["cooperation.backends.NationAwareModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -1,70 +1,393 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Recommendation pages: list, detail with its timeline, raise, edit, change status."""
 
-from cooperation.models import AssessmentMeeting, Initiative, RecommendationUpdate
+import datetime
 
-from .access import get_recommendation_for
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import (
+    Case,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cooperation import services
+from cooperation.filters.recommendations import RecommendationFilter
+from cooperation.forms.common import releasability_form_for, release_kwargs
+from cooperation.forms.recommendations import (
+    RecommendationEditForm,
+    RecommendationForm,
+    RecommendationTransitionForm,
+)
+from cooperation.models import (
+    AssessmentMeeting,
+    Initiative,
+    Nation,
+    Recommendation,
+    RecommendationUpdate,
+)
+
+from .access import get_meeting_for, get_recommendation_for
+from .common import Column, list_page
+
+CHANGE_PERMISSION = "cooperation.change_recommendation"
+
+
+# ------------------------------------------------------------------------- reads
+
+
+def with_visible_sources(queryset, user):
+    """Annotate the source meeting's and initiative's titles, when ``user`` may see
+    them (else None), so no page or export names a record not released to them."""
+    meetings = AssessmentMeeting.objects.visible_to(user).filter(
+        pk=OuterRef("source_meeting_id")
+    )
+    initiatives = Initiative.objects.visible_to(user).filter(
+        pk=OuterRef("initiative_id")
+    )
+    return queryset.annotate(
+        visible_source_meeting_title=Subquery(meetings.values("title")[:1]),
+        visible_initiative_title=Subquery(initiatives.values("title")[:1]),
+    )
+
+
+def recommendations_for_list(user, *, for_export=False):
+    """What the list and its CSV show: a fixed number of queries whatever the rows."""
+    status_rank = Case(
+        *[
+            When(status=value, then=Value(rank))
+            for rank, value in enumerate(Recommendation.Status.values)
+        ],
+        output_field=IntegerField(),
+    )
+    queryset = (
+        with_visible_sources(
+            Recommendation.objects.visible_to(user).with_progress(), user
+        )
+        .select_related("owner", "focus_area")
+        .prefetch_related(Prefetch("nations", queryset=Nation.objects.order_by("name")))
+        .annotate(
+            status_rank=status_rank,
+            # Undated rows sort after dated ones on every database.
+            due_sort=Coalesce("due_date", Value(datetime.date.max)),
+        )
+    )
+    if for_export:
+        queryset = queryset.prefetch_related(
+            Prefetch("released_to", queryset=Nation.objects.order_by("name"))
+        )
+    return queryset
+
+
+def _names(nations):
+    return "; ".join(nation.name for nation in nations)
+
+
+def _released_to(recommendation):
+    if recommendation.released_to_all:
+        return gettext("All partners")
+    return _names(recommendation.released_to.all())
+
+
+def _yes_no(value):
+    return gettext("yes") if value else gettext("no")
+
+
+# What the CSV holds, in order; the table's own headers are TABLE_COLUMNS.
+EXPORT_COLUMNS = [
+    Column(_("Reference"), "reference", lambda r: r.reference),
+    Column(_("Title"), "title", lambda r: r.title),
+    Column(_("Status"), "status", lambda r: r.get_status_display()),
+    Column(_("Priority"), "priority", lambda r: r.get_priority_display()),
+    Column(
+        _("Due date"), "due", lambda r: r.due_date.isoformat() if r.due_date else ""
+    ),
+    Column(_("Overdue"), None, lambda r: _yes_no(r.is_overdue())),
+    Column(_("Progress (%)"), None, lambda r: r.current_progress or 0),
+    Column(_("Owner"), "owner", lambda r: str(r.owner)),
+    Column(_("Focus area"), None, lambda r: r.focus_area.name),
+    Column(_("Source meeting"), None, lambda r: r.visible_source_meeting_title or ""),
+    Column(_("Initiative"), None, lambda r: r.visible_initiative_title or ""),
+    Column(_("Addressed nations"), None, lambda r: _names(r.nations.all())),
+    Column(_("Released to"), None, _released_to),
+]
+TABLE_COLUMNS = [
+    Column(_("Reference"), "reference"),
+    Column(_("Title"), "title"),
+    Column(_("Status"), "status"),
+    Column(_("Priority"), "priority"),
+    Column(_("Due date"), "due"),
+    Column(_("Progress"), None),
+    Column(_("Owner"), "owner"),
+    Column(_("Focus area"), None),
+    Column(_("Addressed nations"), None),
+]
+SORT_FIELDS = {
+    "reference": ["reference"],
+    "title": ["title", "reference"],
+    "status": ["status_rank", "reference"],
+    "priority": ["priority", "due_sort", "reference"],
+    "due": ["due_sort", "reference"],
+    "owner": ["owner__last_name", "owner__first_name", "owner__username"],
+}
+
+
+@require_GET
+def recommendation_list(request):
+    exporting = request.GET.get("format") == "csv"
+    filterset = RecommendationFilter(
+        request.GET or None,
+        queryset=recommendations_for_list(request.user, for_export=exporting),
+        request=request,
+    )
+    return list_page(
+        request,
+        filterset=filterset,
+        sort_fields=SORT_FIELDS,
+        default_sort="-reference",
+        template="cooperation/recommendation_list.html",
+        columns=EXPORT_COLUMNS,
+        csv_filename="recommendations",
+        context={
+            "table_columns": TABLE_COLUMNS,
+            "today": timezone.localdate(),
+            "can_add": request.user.has_perm("cooperation.add_recommendation"),
+        },
+    )
+
+
+def _detail_context(request, recommendation, *, transition_form=None):
+    user = request.user
+    sources = (
+        with_visible_sources(Recommendation.objects.filter(pk=recommendation.pk), user)
+        .values("visible_source_meeting_title", "visible_initiative_title")
+        .get()
+    )
+    can_change = user.has_perm(CHANGE_PERMISSION)
+    allowed = (
+        services.recommendation_allowed_transitions(
+            recommendation=recommendation, user=user
+        )
+        if can_change
+        else []
+    )
+    if not allowed:
+        transition_form = None
+    elif transition_form is None:
+        transition_form = RecommendationTransitionForm(
+            recommendation=recommendation, allowed=allowed
+        )
+    return {
+        "recommendation": recommendation,
+        "source_meeting_title": sources["visible_source_meeting_title"],
+        "initiative_title": sources["visible_initiative_title"],
+        "nations": list(recommendation.nations.order_by("name")),
+        "released_to": (
+            []
+            if recommendation.released_to_all
+            else list(recommendation.released_to.order_by("name"))
+        ),
+        "updates": list(
+            RecommendationUpdate.objects.filter(recommendation=recommendation)
+            .select_related("author")
+            .order_by("created_at", "pk")
+        ),
+        "can_change": can_change,
+        "allowed_transitions": allowed,
+        "transition_form": transition_form,
+        "is_overdue": recommendation.is_overdue(),
+    }
 
 
 @require_GET
 def recommendation_detail(request, reference):
     recommendation = get_recommendation_for(request.user, reference)
-    # The source meeting and initiative have releasability of their own: name them
-    # only when they are released to this user too.
-    source_meeting = (
-        AssessmentMeeting.objects.visible_to(request.user)
-        .filter(pk=recommendation.source_meeting_id)
-        .first()
-    )
-    initiative = (
-        Initiative.objects.visible_to(request.user)
-        .filter(pk=recommendation.initiative_id)
-        .first()
-    )
     return render(
         request,
         "cooperation/recommendation_detail.html",
+        _detail_context(request, recommendation),
+    )
+
+
+# ------------------------------------------------------------------------ writes
+
+
+def _add_service_errors(form, error):
+    """Show a service's ValidationError on the form, on its field when it has one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("cooperation.add_recommendation", raise_exception=True)
+def recommendation_create(request, pk=None):
+    """Raise a recommendation; from a meeting page (``pk``) the meeting is fixed."""
+    meeting = get_meeting_for(request.user, pk) if pk is not None else None
+    data = request.POST if request.method == "POST" else None
+    form = RecommendationForm(data, user=request.user, source_meeting=meeting)
+    release_form = releasability_form_for(request.user, data)
+    if data is not None and all(
+        [form.is_valid(), release_form is None or release_form.is_valid()]
+    ):
+        try:
+            with transaction.atomic():
+                recommendation = services.recommendation_create(
+                    author=request.user, **form.service_kwargs()
+                )
+                services.record_release(
+                    record=recommendation,
+                    user=request.user,
+                    creating=True,
+                    **release_kwargs(release_form),
+                )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                gettext("Recommendation %(reference)s was raised.")
+                % {"reference": recommendation.reference},
+            )
+            if not recommendation.is_visible_to(request.user):
+                # A creator without a nation: the record is released to nobody yet.
+                return redirect("cooperation:recommendation-list")
+            return redirect(recommendation)
+    cancel_url = (
+        meeting.get_absolute_url()
+        if meeting is not None
+        else reverse("cooperation:recommendation-list")
+    )
+    return render(
+        request,
+        "cooperation/recommendation_form.html",
         {
-            "recommendation": recommendation,
-            "source_meeting": source_meeting,
-            "initiative": initiative,
-            "nations": list(recommendation.nations.all()),
-            "updates": list(
-                RecommendationUpdate.objects.filter(recommendation=recommendation)
-                .select_related("author")
-                .order_by("created_at", "pk")
-            ),
+            "form": form,
+            "release_form": release_form,
+            "source_meeting": meeting,
+            "cancel_url": cancel_url,
         },
     )
 
 
-def recommendation_list(
-    request, *args, **kwargs
-):  # placeholder until the page is built
-    from django.http import Http404
+@require_http_methods(["GET", "POST"])
+@permission_required(CHANGE_PERMISSION, raise_exception=True)
+def recommendation_edit(request, reference):
+    recommendation = get_recommendation_for(request.user, reference)
+    data = request.POST if request.method == "POST" else None
+    form = RecommendationEditForm(data, instance=recommendation, user=request.user)
+    release_form = releasability_form_for(request.user, data, record=recommendation)
+    if data is not None and all(
+        [form.is_valid(), release_form is None or release_form.is_valid()]
+    ):
+        with transaction.atomic():
+            recommendation = form.save()
+            services.record_release(
+                record=recommendation,
+                user=request.user,
+                creating=False,
+                **release_kwargs(release_form),
+            )
+        messages.success(
+            request,
+            gettext("Recommendation %(reference)s was saved.")
+            % {"reference": recommendation.reference},
+        )
+        if not recommendation.is_visible_to(request.user):
+            return redirect("cooperation:recommendation-list")
+        return redirect(recommendation)
+    return render(
+        request,
+        "cooperation/recommendation_form.html",
+        {
+            "form": form,
+            "release_form": release_form,
+            "recommendation": recommendation,
+            "cancel_url": recommendation.get_absolute_url(),
+        },
+    )
 
-    raise Http404
 
+@require_POST
+@permission_required(CHANGE_PERMISSION, raise_exception=True)
+def recommendation_transition(request, reference):
+    """Change the status through ``services.recommendation_transition``.
 
-def recommendation_create(
-    request, *args, **kwargs
-):  # placeholder until the page is built
-    from django.http import Http404
-
-    raise Http404
-
-
-def recommendation_edit(
-    request, *args, **kwargs
-):  # placeholder until the page is built
-    from django.http import Http404
-
-    raise Http404
-
-
-def recommendation_transition(
-    request, *args, **kwargs
-):  # placeholder until the page is built
-    from django.http import Http404
-
-    raise Http404
+    Success redirects to the page (post/redirect/get). Invalid input, an illegal move
+    or a stale one (someone moved it since the user loaded the page) re-renders the
+    page with the reason and the current status; nothing is changed.
+    """
+    user = request.user
+    recommendation = get_recommendation_for(user, reference)
+    allowed = services.recommendation_allowed_transitions(
+        recommendation=recommendation, user=user
+    )
+    form = RecommendationTransitionForm(
+        request.POST, recommendation=recommendation, allowed=allowed
+    )
+    if not form.is_valid():
+        messages.error(
+            request, gettext("The status was not changed: correct the form below.")
+        )
+    else:
+        data = form.cleaned_data
+        try:
+            services.recommendation_transition(
+                recommendation=recommendation,
+                user=user,
+                to_status=data["to_status"],
+                note=data["note"],
+                progress=data["progress"],
+                expected_status=data["expected_status"],
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                _add_service_errors(form, error)
+                messages.error(
+                    request,
+                    gettext("The status was not changed: correct the form below."),
+                )
+            else:
+                messages.error(
+                    request,
+                    " ".join([gettext("The status was not changed."), *error.messages]),
+                )
+                # Offer the moves from where it stands now, keeping what was typed.
+                form = (
+                    RecommendationTransitionForm(
+                        recommendation=recommendation,
+                        allowed=allowed,
+                        initial={"note": data["note"], "progress": data["progress"]},
+                    )
+                    if allowed
+                    else None
+                )
+        else:
+            messages.success(
+                request,
+                gettext("%(reference)s is now “%(status)s”.")
+                % {
+                    "reference": recommendation.reference,
+                    "status": recommendation.get_status_display(),
+                },
+            )
+            return redirect(recommendation)
+    return render(
+        request,
+        "cooperation/recommendation_detail.html",
+        _detail_context(request, recommendation, transition_form=form),
+    )

@@ -1,0 +1,94 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cooperation.models import AssessmentMeeting, Nation
+
+
+class MeetingFilter(django_filters.FilterSet):
+    """The filters of the meeting list; pass ``request`` for the "mine" filter.
+
+    Every parameter is a plain GET value, so a filtered list can be bookmarked or
+    linked to from the dashboard (``?when=upcoming``, ``?nation=CO``, ``?mine=on``).
+    """
+
+    WHEN_CHOICES = [("upcoming", _("Upcoming")), ("past", _("Past"))]
+
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="search",
+        max_length=100,
+        help_text=_("Title, location or minutes."),
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"),
+        choices=AssessmentMeeting.Status.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    nation = django_filters.ModelChoiceFilter(
+        label=_("Participating nation"),
+        field_name="nations",
+        queryset=Nation.objects.order_by("name"),
+        to_field_name="iso_alpha2",
+    )
+    when = django_filters.ChoiceFilter(
+        label=_("When"), choices=WHEN_CHOICES, method="filter_when"
+    )
+    starts_from = django_filters.DateFilter(
+        label=_("Starts on or after"),
+        field_name="starts_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    starts_to = django_filters.DateFilter(
+        label=_("Starts on or before"),
+        field_name="starts_at",
+        lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    mine = django_filters.BooleanFilter(
+        label=_("Only meetings I chair or attend"),
+        method="filter_mine",
+        widget=forms.CheckboxInput,
+    )
+
+    class Meta:
+        model = AssessmentMeeting
+        fields = ["q", "status", "nation", "when", "starts_from", "starts_to", "mine"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(location__icontains=value)
+            | Q(minutes__icontains=value)
+        )
+
+    def filter_when(self, queryset, name, value):
+        now = timezone.now()
+        if value == "upcoming":
+            # The dashboard's notion of upcoming: not over, neither held nor cancelled.
+            return queryset.filter(
+                ends_at__gte=now,
+                status__in=[
+                    AssessmentMeeting.Status.DRAFT,
+                    AssessmentMeeting.Status.SCHEDULED,
+                ],
+            )
+        if value == "past":
+            return queryset.filter(ends_at__lt=now)
+        return queryset
+
+    def filter_mine(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if not value or user is None or not user.is_authenticated:
+            return queryset
+        attended = AssessmentMeeting.attendees.through.objects.filter(user=user)
+        # A subquery rather than a join, so a meeting is never listed twice.
+        return queryset.filter(
+            Q(chair=user) | Q(pk__in=attended.values("assessmentmeeting_id"))
+        )

@@ -1,0 +1,240 @@
+"""Filters of the recommendation list.
+
+The query parameters are part of the portal's interface: the dashboard, the nation,
+meeting and initiative pages link to filtered lists with them, and users bookmark them.
+Keep the names stable.
+
+``q``               free text in the reference, title or description
+``status``          one or more statuses, repeated: ``?status=proposed&status=accepted``
+``priority``        ``1`` low … ``4`` critical
+``nation``          ISO alpha-2 code of an addressed nation: ``?nation=CO``
+``focus_area``      the focus area's slug: ``?focus_area=drug-trafficking``
+``source_meeting``  the pk of the meeting that raised it (meetings visible to the user)
+``initiative``      the pk of the related initiative (initiatives visible to the user)
+``due_after``       due on or after this date (``YYYY-MM-DD``)
+``due_before``      due on or before this date (``YYYY-MM-DD``)
+``overdue=1``       open and due before today (``RecommendationQuerySet.overdue``)
+``mine=1``          owned by the signed-in user
+
+Sorting (``sort``), the page (``page``) and ``format=csv`` are read by the list view.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Q, Value
+from django.utils.choices import BaseChoiceIterator
+from django.utils.translation import gettext_lazy as _
+
+from cooperation.models import (
+    AssessmentMeeting,
+    FocusArea,
+    Initiative,
+    Nation,
+    Recommendation,
+)
+
+ANY = _("Any")
+
+
+class CachedChoices(BaseChoiceIterator):
+    """Choices read from the database once, when first needed.
+
+    The select is rendered and a submitted value validated against the same list,
+    so each of these filters costs one query, used or not, whatever the rows.
+    """
+
+    def __init__(self, load):
+        self._load = load
+        self._choices = None
+
+    def __iter__(self):
+        if self._choices is None:
+            self._choices = [(str(key), label) for key, label in self._load()]
+        return iter(self._choices)
+
+    def __len__(self):
+        return len(list(iter(self)))
+
+    def __deepcopy__(self, memo):
+        return self  # form fields are deep-copied; share the one list
+
+
+class ReferenceChoices:
+    """Nations (by ISO code) and focus areas (by slug) read in one query.
+
+    Both are short reference lists shown on every list page; one UNION saves a
+    round trip on a page whose query budget is tight.
+    """
+
+    def __init__(self):
+        self._rows = None
+
+    def of(self, kind):
+        if self._rows is None:
+            nations = (
+                Nation.objects.order_by()
+                .annotate(kind=Value("nation"))
+                .values_list("kind", "iso_alpha2", "name")
+            )
+            areas = (
+                FocusArea.objects.order_by()
+                .annotate(kind=Value("focus_area"))
+                .values_list("kind", "slug", "name")
+            )
+            self._rows = list(nations.union(areas, all=True).order_by("kind", "name"))
+        return [(key, label) for row_kind, key, label in self._rows if row_kind == kind]
+
+
+class NationCodeField(django_filters.fields.ChoiceField):
+    """A nation chosen by its ISO alpha-2 code, in either case (``co`` or ``CO``)."""
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
+
+
+class NationCodeFilter(django_filters.ChoiceFilter):
+    field_class = NationCodeField
+
+
+class FlagFilter(django_filters.Filter):
+    """A checkbox: ``?name=1`` (or ``on``, ``true``) turns it on; absent is off."""
+
+    field_class = forms.BooleanField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.CheckboxInput)
+        super().__init__(*args, **kwargs)
+
+
+class RecommendationFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        after, before = cleaned.get("due_after"), cleaned.get("due_before")
+        if after and before and before < after:
+            self.add_error(
+                "due_before",
+                forms.ValidationError(
+                    _("The end of the due-date range cannot be before its start."),
+                    code="end_before_start",
+                ),
+            )
+        return cleaned
+
+
+class RecommendationFilter(django_filters.FilterSet):
+    """Filter a ``Recommendation.objects.visible_to(user)`` queryset.
+
+    Build it with ``request=request``: the meeting and initiative choices, and
+    ``mine``, depend on the signed-in user.
+    """
+
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="search",
+        max_length=100,
+        help_text=_("Reference, title or description"),
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"),
+        choices=Recommendation.Status.choices,
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,  # one column: no duplicate rows to remove
+    )
+    priority = django_filters.ChoiceFilter(
+        label=_("Priority"),
+        choices=Recommendation.Priority.choices,
+        empty_label=ANY,
+    )
+    # Choices of the four filters below are set per request in __init__.
+    nation = NationCodeFilter(
+        label=_("Addressed nation"),
+        field_name="nations__iso_alpha2",
+        empty_label=ANY,
+        distinct=False,  # a nation is addressed at most once per recommendation
+    )
+    focus_area = django_filters.ChoiceFilter(
+        label=_("Focus area"), field_name="focus_area__slug", empty_label=ANY
+    )
+    source_meeting = django_filters.ChoiceFilter(
+        label=_("Source meeting"), empty_label=ANY
+    )
+    initiative = django_filters.ChoiceFilter(
+        label=_("Related initiative"), empty_label=ANY
+    )
+    due_after = django_filters.DateFilter(
+        label=_("Due on or after"),
+        field_name="due_date",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    due_before = django_filters.DateFilter(
+        label=_("Due on or before"),
+        field_name="due_date",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    overdue = FlagFilter(label=_("Overdue only"), method="filter_overdue")
+    mine = FlagFilter(label=_("Mine only"), method="filter_mine")
+
+    class Meta:
+        model = Recommendation
+        form = RecommendationFilterForm
+        fields = [
+            "q",
+            "status",
+            "priority",
+            "nation",
+            "focus_area",
+            "source_meeting",
+            "initiative",
+            "due_after",
+            "due_before",
+            "overdue",
+            "mine",
+        ]
+
+    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        user = getattr(request, "user", None)
+        reference = ReferenceChoices()
+        choices = {
+            "nation": CachedChoices(lambda: reference.of("nation")),
+            "focus_area": CachedChoices(lambda: reference.of("focus_area")),
+            "source_meeting": CachedChoices(
+                lambda: (
+                    AssessmentMeeting.objects.visible_to(user)
+                    .order_by("-starts_at", "pk")
+                    .values_list("pk", "title")
+                )
+            ),
+            "initiative": CachedChoices(
+                lambda: (
+                    Initiative.objects.visible_to(user)
+                    .order_by("title", "pk")
+                    .values_list("pk", "title")
+                )
+            ),
+        }
+        for name, choice_list in choices.items():
+            self.filters[name].extra["choices"] = choice_list
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(reference__icontains=value)
+            | Q(title__icontains=value)
+            | Q(description__icontains=value)
+        )
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.overdue() if value else queryset
+
+    def filter_mine(self, queryset, name, value):
+        if not value:
+            return queryset
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
+            return queryset.none()
+        return queryset.filter(owner=user)

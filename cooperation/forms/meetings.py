@@ -1,0 +1,388 @@
+"""Forms of the meeting pages: the meeting with its agenda, assessments, evaluations."""
+
+import datetime
+import zoneinfo
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row
+from django import forms
+from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from cooperation.models import (
+    AgendaItem,
+    AssessmentMeeting,
+    FocusArea,
+    Initiative,
+    InitiativeEvaluation,
+    Nation,
+    SituationAssessment,
+    User,
+)
+from cooperation.validators import available_time_zones
+
+MAX_AGENDA_ITEMS = 100
+
+
+def limit_length(field, max_length):
+    """Cap a free-text field (a TextField has no length of its own)."""
+    field.max_length = max_length
+    field.validators.append(MaxLengthValidator(max_length))
+    field.widget.attrs["maxlength"] = str(max_length)
+
+
+def time_zone_choices():
+    zones = sorted(
+        zone
+        for zone in available_time_zones()
+        if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "posix"))
+    )
+    return [("UTC", "UTC"), *((zone, zone.replace("_", " ")) for zone in zones)]
+
+
+def active_users(*, keep=()):
+    """Active users, plus the ones already on the record (so an edit can be saved)."""
+    keep = [pk for pk in keep if pk is not None]
+    return User.objects.filter(Q(is_active=True) | Q(pk__in=keep)).order_by(
+        "last_name", "first_name", "username"
+    )
+
+
+def active_nations(*, keep=()):
+    keep = [pk for pk in keep if pk is not None]
+    return Nation.objects.filter(Q(is_active=True) | Q(pk__in=keep)).order_by("name")
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A wall-clock date and time with no zone: the form says which zone it is in.
+
+    Django's own field reads input in the user's zone; a meeting is entered in its
+    own zone, so this one returns a naive datetime for the form to localise.
+    """
+
+    widget = forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+    )
+
+    def to_python(self, value):
+        # In UTC a wall-clock time always exists, so parsing never fails on a DST gap
+        # of the user's own zone; the zone is dropped again right after.
+        with timezone.override(datetime.UTC):
+            result = super().to_python(value)
+        if result is None:
+            return None
+        return result.replace(tzinfo=None)
+
+    def prepare_value(self, value):
+        # Initial values are already naive wall-clock times in the meeting's zone.
+        return value
+
+
+def zone_or_utc(name):
+    """The ZoneInfo of a stored zone name (validated on save), UTC if it is unknown."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return datetime.UTC
+
+
+def localise(naive, zone):
+    """``naive`` read in ``zone``, or None when that wall-clock time never happens."""
+    aware = naive.replace(tzinfo=zone)
+    round_trip = aware.astimezone(datetime.UTC).astimezone(zone).replace(tzinfo=None)
+    if round_trip != naive:
+        return None  # skipped by a daylight-saving change
+    return aware.astimezone(datetime.UTC)
+
+
+class MeetingForm(forms.ModelForm):
+    """A meeting, its start and end entered in the meeting's own time zone."""
+
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        help_text=_("The meeting's own time zone; start and end are read in it."),
+    )
+    starts_at = LocalDateTimeField(label=_("Starts"))
+    ends_at = LocalDateTimeField(label=_("Ends"))
+
+    class Meta:
+        model = AssessmentMeeting
+        fields = [
+            "title",
+            "status",
+            "time_zone",
+            "starts_at",
+            "ends_at",
+            "location",
+            "online_url",
+            "chair",
+            "nations",
+            "attendees",
+            "minutes",
+        ]
+        widgets = {
+            "nations": forms.CheckboxSelectMultiple,
+            "attendees": forms.SelectMultiple(attrs={"size": 8}),
+            "minutes": forms.Textarea(attrs={"rows": 6}),
+        }
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        meeting = self.instance
+        choices = time_zone_choices()
+        zone_name = meeting.time_zone
+        if zone_name in available_time_zones() and zone_name not in dict(choices):
+            # A valid zone left out of the list (Etc/GMT+5…) stays selectable.
+            choices.append((zone_name, zone_name))
+        self.fields["time_zone"].choices = choices
+        if meeting.pk:
+            zone = zone_or_utc(meeting.time_zone)
+            for name in ("starts_at", "ends_at"):
+                self.initial[name] = (
+                    getattr(meeting, name).astimezone(zone).replace(tzinfo=None)
+                )
+            chair_ids = [meeting.chair_id]
+            attendee_ids = list(meeting.attendees.values_list("pk", flat=True))
+            nation_ids = list(meeting.nations.values_list("pk", flat=True))
+        else:
+            chair_ids = attendee_ids = nation_ids = []
+            if user is not None and not self.initial.get("time_zone"):
+                self.initial["time_zone"] = (
+                    user.nation.time_zone if user.nation_id else user.time_zone
+                )
+        self.fields["chair"].queryset = active_users(keep=chair_ids)
+        self.fields["attendees"].queryset = active_users(keep=attendee_ids)
+        self.fields["attendees"].help_text = _(
+            "Hold Ctrl (Cmd on a Mac) to choose several people."
+        )
+        self.fields["nations"].queryset = active_nations(keep=nation_ids)
+        limit_length(self.fields["minutes"], 50_000)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            "title",
+            Row(Column("status", css_class="col-md-4"), Column("time_zone")),
+            Row(Column("starts_at"), Column("ends_at")),
+            Row(Column("location"), Column("online_url")),
+            "chair",
+            Row(Column("nations", css_class="col-md-5"), Column("attendees")),
+            "minutes",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        zone_name = cleaned.get("time_zone")
+        # The field accepted only names from the zone database, so this cannot fail.
+        zone = zoneinfo.ZoneInfo(zone_name) if zone_name else None
+        for name in ("starts_at", "ends_at"):
+            naive = cleaned.get(name)
+            if naive is None:
+                continue
+            if zone is None:
+                # Without a valid zone the time means nothing: keep the stored one.
+                del cleaned[name]
+                continue
+            aware = localise(naive, zone)
+            if aware is None:
+                self.add_error(
+                    name,
+                    forms.ValidationError(
+                        _(
+                            "%(time)s does not exist in %(zone)s: the clocks skip it "
+                            "for daylight saving. Choose another time."
+                        ),
+                        code="nonexistent_time",
+                        params={"time": f"{naive:%Y-%m-%d %H:%M}", "zone": zone_name},
+                    ),
+                )
+                continue
+            cleaned[name] = aware
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error(
+                "ends_at",
+                forms.ValidationError(
+                    _("A meeting must end after it starts."), code="end_before_start"
+                ),
+            )
+            # Keep the stored times on the instance, so the model's own check does
+            # not report the same mistake a second time.
+            cleaned.pop("starts_at", None)
+        return cleaned
+
+
+class AgendaItemForm(forms.ModelForm):
+    class Meta:
+        model = AgendaItem
+        fields = ["title", "presenter", "duration_minutes", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model allows 1 to 480 minutes; let the browser say so too.
+        self.fields["duration_minutes"].widget.attrs.update(min="1", max="480")
+        limit_length(self.fields["notes"], 2_000)
+
+
+class BaseAgendaFormSet(forms.BaseInlineFormSet):
+    """The agenda; the ORDER column (``can_order``) sets each item's position."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", AgendaItem.objects.select_related("presenter"))
+        super().__init__(*args, **kwargs)
+
+    @cached_property
+    def presenter_choices(self):
+        """(queryset, choices) shared by every row, so the list is read only once."""
+        keep = [item.presenter_id for item in self.get_queryset()]
+        queryset = active_users(keep=keep)
+        field = forms.ModelChoiceField(queryset=queryset)
+        return queryset, list(field.choices)
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        order = form.fields[forms.formsets.ORDERING_FIELD_NAME]
+        order.label = _("Position")
+        order.min_value = 1
+        order.validators.append(MinValueValidator(1))
+        order.widget.attrs["min"] = "1"
+        form.fields[forms.formsets.DELETION_FIELD_NAME].label = _("Remove")
+        queryset, choices = self.presenter_choices
+        form.fields["presenter"].queryset = queryset
+        form.fields["presenter"].choices = choices
+
+    def save_in_order(self, meeting):
+        """Delete removed items, then save the rest numbered 1, 2, 3… in order."""
+        self.instance = meeting
+        for form in self.deleted_forms:
+            if form.instance.pk:
+                form.instance.delete()
+        for position, form in enumerate(self.ordered_forms, start=1):
+            item = form.instance
+            if item.pk and not form.has_changed() and item.position == position:
+                continue
+            item.meeting = meeting
+            item.position = position
+            item.save()
+
+
+AgendaFormSet = forms.inlineformset_factory(
+    AssessmentMeeting,
+    AgendaItem,
+    form=AgendaItemForm,
+    formset=BaseAgendaFormSet,
+    extra=3,
+    can_delete=True,
+    can_order=True,
+    max_num=MAX_AGENDA_ITEMS,
+    validate_max=True,
+)
+
+
+DUPLICATE_ASSESSMENT = _(
+    "This meeting already has an assessment of this nation for this focus area. "
+    "Edit that one instead."
+)
+DUPLICATE_EVALUATION = _(
+    "This meeting has already evaluated this initiative. Edit that evaluation instead."
+)
+
+
+class SituationAssessmentForm(forms.ModelForm):
+    """An assessment recorded at the meeting it belongs to (set by the view)."""
+
+    class Meta:
+        model = SituationAssessment
+        fields = [
+            "nation",
+            "focus_area",
+            "primary_concern",
+            "trend",
+            "threat_level",
+            "summary",
+        ]
+        widgets = {
+            "trend": forms.RadioSelect,
+            "threat_level": forms.RadioSelect,
+            "summary": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nation"].queryset = active_nations(keep=[self.instance.nation_id])
+        self.fields["focus_area"].queryset = FocusArea.objects.filter(
+            Q(is_active=True) | Q(pk=self.instance.focus_area_id)
+        ).order_by("name")
+        # Radio buttons need no "choose one" entry.
+        self.fields["threat_level"].choices = SituationAssessment.ThreatLevel.choices
+        limit_length(self.fields["summary"], 5_000)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Row(Column("nation"), Column("focus_area")),
+            "primary_concern",
+            Row(Column("trend"), Column("threat_level")),
+            "summary",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        nation, focus_area = cleaned.get("nation"), cleaned.get("focus_area")
+        if nation and focus_area:
+            duplicate = (
+                SituationAssessment.objects.filter(
+                    meeting_id=self.instance.meeting_id,
+                    nation=nation,
+                    focus_area=focus_area,
+                )
+                .exclude(pk=self.instance.pk)
+                .exists()
+            )
+            if duplicate:
+                raise forms.ValidationError(DUPLICATE_ASSESSMENT, code="duplicate")
+        return cleaned
+
+
+class InitiativeEvaluationForm(forms.ModelForm):
+    """An evaluation recorded at a meeting, of an initiative released to the user."""
+
+    class Meta:
+        model = InitiativeEvaluation
+        fields = ["initiative", "rating", "findings"]
+        widgets = {
+            "rating": forms.RadioSelect,
+            "findings": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only initiatives released to the user: a withheld one cannot be chosen, not
+        # even by posting its id.
+        self.fields["initiative"].queryset = Initiative.objects.visible_to(
+            user
+        ).order_by("title")
+        self.fields["rating"].choices = InitiativeEvaluation.Rating.choices
+        limit_length(self.fields["findings"], 5_000)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def clean(self):
+        cleaned = super().clean()
+        initiative = cleaned.get("initiative")
+        if initiative:
+            duplicate = (
+                InitiativeEvaluation.objects.filter(
+                    meeting_id=self.instance.meeting_id, initiative=initiative
+                )
+                .exclude(pk=self.instance.pk)
+                .exists()
+            )
+            if duplicate:
+                raise forms.ValidationError(DUPLICATE_EVALUATION, code="duplicate")
+        return cleaned

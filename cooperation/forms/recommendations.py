@@ -1,0 +1,215 @@
+"""Forms of the recommendation pages: raise, edit, and change status."""
+
+import zoneinfo
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cooperation.models import (
+    AssessmentMeeting,
+    FocusArea,
+    Initiative,
+    Nation,
+    Recommendation,
+    User,
+)
+
+NOTE_MAX_LENGTH = 5000
+
+
+class RecommendationForm(forms.ModelForm):
+    """Raise a recommendation.
+
+    Every choice is limited to what the user may pick: active focus areas, nations
+    and owners, and only the initiatives and meetings released to the user, so a
+    forged or withheld id is a field error. When the recommendation is raised from
+    a meeting page, pass ``source_meeting``: the field is removed and the meeting is
+    fixed, whatever the request posts.
+    """
+
+    class Meta:
+        model = Recommendation
+        fields = [
+            "title",
+            "description",
+            "focus_area",
+            "initiative",
+            "nations",
+            "owner",
+            "priority",
+            "due_date",
+            "source_meeting",
+            "source_note",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "nations": forms.CheckboxSelectMultiple,
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, user, source_meeting=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fixed_source_meeting = source_meeting
+        self.withheld_initiative = False
+        instance = self.instance
+
+        self.fields["focus_area"].queryset = FocusArea.objects.filter(
+            Q(is_active=True) | Q(pk=instance.focus_area_id)
+        ).order_by("name")
+        current_nations = list(instance.nations.all()) if instance.pk else []
+        self.fields["nations"].queryset = Nation.objects.filter(
+            Q(is_active=True) | Q(pk__in=[nation.pk for nation in current_nations])
+        ).order_by("name")
+        owner = self.fields["owner"]
+        owner.queryset = User.objects.filter(
+            Q(is_active=True) | Q(pk=instance.owner_id)
+        ).order_by("last_name", "first_name", "username")
+        if not instance.pk:
+            owner.initial = user.pk
+            owner.help_text = _("The person who follows it up; you, unless you choose.")
+
+        visible_initiatives = Initiative.objects.visible_to(user)
+        if instance.initiative_id and not (
+            visible_initiatives.filter(pk=instance.initiative_id).exists()
+        ):
+            # Linked to an initiative this user may not see: keep the link as it
+            # is rather than offer (or silently drop) a record they cannot see.
+            del self.fields["initiative"]
+            self.withheld_initiative = True
+        else:
+            self.fields["initiative"].queryset = visible_initiatives.order_by("title")
+
+        if "source_meeting" in self.fields:
+            if source_meeting is not None:
+                del self.fields["source_meeting"]
+                del self.fields["source_note"]  # the meeting is the source
+                self.instance.source_meeting = source_meeting
+            else:
+                meetings = AssessmentMeeting.objects.visible_to(user)
+                self.fields["source_meeting"].queryset = meetings.order_by("-starts_at")
+
+    def clean(self):
+        cleaned = super().clean()
+        meeting = self.fixed_source_meeting or cleaned.get("source_meeting")
+        if meeting is None and self.instance.pk and "due_date" in self.changed_data:
+            meeting = self.instance.source_meeting
+        source_missing = (
+            "source_note" in self.fields
+            and "source_note" not in self.errors
+            and meeting is None
+            and not cleaned.get("source_note")
+        )
+        if source_missing:
+            self.add_error(
+                "source_note",
+                forms.ValidationError(
+                    _("Choose the meeting that raised it, or say where it came from."),
+                    code="source_required",
+                ),
+            )
+        due_date = cleaned.get("due_date")
+        if meeting is not None and due_date is not None:
+            held_on = timezone.localtime(
+                meeting.starts_at, zoneinfo.ZoneInfo(meeting.time_zone)
+            ).date()
+            if due_date < held_on:
+                self.add_error(
+                    "due_date",
+                    forms.ValidationError(
+                        _(
+                            "The due date cannot be before the meeting that raised "
+                            "it (%(date)s)."
+                        ),
+                        code="due_before_source",
+                        params={"date": held_on.isoformat()},
+                    ),
+                )
+        return cleaned
+
+    def service_kwargs(self):
+        """Keyword arguments for ``services.recommendation_create``."""
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "description": data["description"],
+            "focus_area": data["focus_area"],
+            "initiative": data.get("initiative"),
+            "nations": list(data.get("nations") or []),
+            "owner": data["owner"],
+            "priority": data["priority"],
+            "due_date": data.get("due_date"),
+            "source_meeting": self.fixed_source_meeting or data.get("source_meeting"),
+            "source_note": data.get("source_note", ""),
+        }
+
+
+class RecommendationEditForm(RecommendationForm):
+    """Edit what a recommendation says. Its status changes only through a transition;
+    its reference and source are fixed once raised."""
+
+    class Meta(RecommendationForm.Meta):
+        fields = [
+            "title",
+            "description",
+            "focus_area",
+            "initiative",
+            "nations",
+            "owner",
+            "priority",
+            "due_date",
+        ]
+
+    def save(self, commit=True):
+        """Write only the edited columns, so an edit never overwrites a status
+        changed by a transition since the page was loaded."""
+        recommendation = super().save(commit=False)
+        if commit:
+            columns = [name for name in self.fields if name != "nations"]
+            recommendation.save(update_fields=[*columns, "updated_at"])
+            self._save_m2m()
+        return recommendation
+
+
+class RecommendationTransitionForm(forms.Form):
+    """Move a recommendation to another status, saying why.
+
+    The select offers only ``allowed`` targets; any status is accepted as input so
+    the service, which re-checks under a row lock, answers a forged or stale change
+    with its own clear message.
+    """
+
+    to_status = forms.ChoiceField(
+        label=_("New status"), choices=Recommendation.Status.choices
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why the status changes. It is kept on the timeline."),
+        error_messages={"required": _("Say why the status changes.")},
+    )
+    progress = forms.IntegerField(
+        label=_("Progress (%)"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=_("0 to 100. Empty keeps the current progress; implemented is 100."),
+    )
+    expected_status = forms.ChoiceField(
+        choices=Recommendation.Status.choices, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, recommendation, allowed, **kwargs):
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("expected_status", recommendation.status)
+        initial.setdefault(
+            "progress", getattr(recommendation, "current_progress", None) or 0
+        )
+        super().__init__(*args, **kwargs)
+        labels = dict(Recommendation.Status.choices)
+        self.fields["to_status"].widget.choices = [
+            (status, labels[status]) for status in allowed
+        ]
