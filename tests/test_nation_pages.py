@@ -171,7 +171,7 @@ def test_dashboard_figures_count_only_released_records_and_link_to_lists(
     [(nation, cells, total)] = response.context["recommendation_matrix"]
     assert nation == brazil
     assert total == 1
-    assert dict((value, count) for value, _, count in cells)["proposed"] == 1
+    assert {value: count for value, _, count in cells}["proposed"] == 1
     initiatives = {v: c for v, _, c in response.context["initiative_statuses"]}
     assert initiatives["implementation"] == 1
     assert b"?nation=BR&amp;status=proposed" in response.content
