@@ -1,46 +1,327 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Initiative pages: the list and its CSV, the detail page, create and edit."""
 
-from cooperation.models import InitiativeEvaluation
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models.functions import Coalesce
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cooperation import services
+from cooperation.filters.initiatives import InitiativeFilter
+from cooperation.forms.common import releasability_form_for, release_kwargs
+from cooperation.forms.initiatives import InitiativeForm, participation_formset
+from cooperation.models import (
+    Initiative,
+    InitiativeEvaluation,
+    Participation,
+    Recommendation,
+)
 
 from .access import get_initiative_for
+from .common import Column, list_page
+
+ADD_PERMISSION = "cooperation.add_initiative"
+CHANGE_PERMISSION = "cooperation.change_initiative"
+# Related recommendations shown on the detail page; the list has the rest.
+DETAIL_RECOMMENDATIONS = 25
+
+
+# ------------------------------------------------------------------------- reads
+
+
+def _rank(field, values):
+    """Order by a vocabulary's own order rather than alphabetically by code."""
+    return Case(
+        *[
+            When(**{field: value}, then=Value(rank))
+            for rank, value in enumerate(values)
+        ],
+        default=Value(len(values)),
+        output_field=IntegerField(),
+    )
+
+
+def participations_lead_first():
+    return Participation.objects.select_related("nation").order_by(
+        _rank("role", [Participation.Role.LEAD]), "nation__name"
+    )
+
+
+def initiatives_for_list(user, *, for_export=False):
+    """What the list and its CSV show: a fixed number of queries whatever the rows."""
+    queryset = (
+        Initiative.objects.visible_to(user)
+        .with_lead()
+        .select_related("owner")
+        .prefetch_related("focus_areas")
+        .annotate(
+            status_rank=_rank("status", Initiative.Status.values),
+            # Rows without a lead or a date sort after the others on every database.
+            lead_missing=Case(
+                When(lead_nation_name__isnull=True, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            planned_start_sort=Coalesce("planned_start", Value(datetime.date.max)),
+            planned_end_sort=Coalesce("planned_end", Value(datetime.date.max)),
+        )
+    )
+    if for_export:
+        queryset = queryset.prefetch_related(
+            Prefetch("participations", queryset=participations_lead_first()),
+            "released_to",
+        )
+    return queryset
+
+
+def _participants(initiative):
+    return "; ".join(
+        f"{p.nation.name} ({p.get_role_display()})"
+        for p in initiative.participations.all()
+    )
+
+
+def _released_to(initiative):
+    if initiative.released_to_all:
+        return gettext("All partners")
+    return ", ".join(nation.name for nation in initiative.released_to.all())
+
+
+TITLE = Column(_("Title"), "title", lambda i: i.title)
+KIND = Column(_("Kind"), "kind", lambda i: i.get_kind_display())
+STATUS = Column(_("Status"), "status", lambda i: i.get_status_display())
+LEAD = Column(_("Lead nation"), "lead", lambda i: i.lead_nation_name)
+PARTICIPANTS = Column(_("Participating nations"), None, _participants)
+FOCUS_AREAS = Column(
+    _("Focus areas"), None, lambda i: ", ".join(a.name for a in i.focus_areas.all())
+)
+PLANNED_START = Column(_("Planned start"), "planned_start", lambda i: i.planned_start)
+PLANNED_END = Column(_("Planned end"), "planned_end", lambda i: i.planned_end)
+OWNER = Column(_("Owner"), None, lambda i: str(i.owner))
+RELEASED_TO = Column(_("Released to"), None, _released_to)
+
+# The CSV has every column; the table leaves out what the detail page shows.
+INITIATIVE_COLUMNS = [
+    TITLE,
+    KIND,
+    STATUS,
+    LEAD,
+    PARTICIPANTS,
+    FOCUS_AREAS,
+    PLANNED_START,
+    PLANNED_END,
+    OWNER,
+    RELEASED_TO,
+]
+TABLE_COLUMNS = [TITLE, KIND, STATUS, LEAD, FOCUS_AREAS, PLANNED_START, PLANNED_END]
+
+SORT_FIELDS = {
+    "title": ["title"],
+    "kind": ["kind", "title"],
+    "status": ["status_rank", "title"],
+    "lead": ["lead_missing", "lead_nation_name", "title"],
+    "planned_start": ["planned_start_sort", "title"],
+    "planned_end": ["planned_end_sort", "title"],
+}
+
+
+@require_GET
+def initiative_list(request):
+    queryset = initiatives_for_list(
+        request.user, for_export=request.GET.get("format") == "csv"
+    )
+    filterset = InitiativeFilter(
+        request.GET or None, queryset=queryset, request=request
+    )
+    return list_page(
+        request,
+        filterset=filterset,
+        sort_fields=SORT_FIELDS,
+        default_sort="title",
+        template="cooperation/initiative_list.html",
+        columns=INITIATIVE_COLUMNS,
+        csv_filename="initiatives",
+        context={"table_columns": TABLE_COLUMNS},
+    )
 
 
 @require_GET
 def initiative_detail(request, pk):
-    initiative = get_initiative_for(request.user, pk)
-    participations = list(initiative.participations.select_related("nation"))
+    user = request.user
+    initiative = get_initiative_for(user, pk)
     evaluations = list(
-        InitiativeEvaluation.objects.visible_to(request.user)
+        InitiativeEvaluation.objects.visible_to(user)
         .filter(initiative=initiative)
         .select_related("meeting")
-        .order_by("-meeting__starts_at")
+        .order_by("-meeting__starts_at", "-pk")
+    )
+    recommendations = list(
+        Recommendation.objects.visible_to(user)
+        .filter(initiative=initiative)
+        .select_related("focus_area")
+        .order_by(
+            _rank("status", Recommendation.Status.values), "due_date", "reference"
+        )[: DETAIL_RECOMMENDATIONS + 1]
     )
     return render(
         request,
         "cooperation/initiative_detail.html",
         {
             "initiative": initiative,
-            "participations": participations,
+            "participations": list(
+                participations_lead_first().filter(initiative=initiative)
+            ),
             "evaluations": evaluations,
+            "recommendations": recommendations[:DETAIL_RECOMMENDATIONS],
+            "more_recommendations": len(recommendations) > DETAIL_RECOMMENDATIONS,
             "focus_areas": list(initiative.focus_areas.all()),
+            "released_to": (
+                [] if initiative.released_to_all else list(initiative.released_to.all())
+            ),
         },
     )
 
 
-def initiative_list(request, *args, **kwargs):  # placeholder until the page is built
-    from django.http import Http404
-
-    raise Http404
+# ------------------------------------------------------------------------ writes
 
 
-def initiative_create(request, *args, **kwargs):  # placeholder until the page is built
-    from django.http import Http404
+def _save_initiative(request, *, form, formset, release_form, creating):
+    """Save the initiative, its participations and releasability, all or nothing.
 
-    raise Http404
+    Returns the initiative, or None when a service refused the change; the reason is
+    then on the form.
+    """
+    try:
+        with transaction.atomic():
+            initiative = form.save()
+            services.initiative_set_participations(
+                initiative=initiative, rows=formset.rows()
+            )
+            services.record_release(
+                record=initiative,
+                user=request.user,
+                creating=creating,
+                **release_kwargs(release_form),
+            )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
+    return initiative
 
 
-def initiative_edit(request, *args, **kwargs):  # placeholder until the page is built
-    from django.http import Http404
+def _render_form(request, *, form, formset, release_form, initiative, title=""):
+    return render(
+        request,
+        "cooperation/initiative_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "release_form": release_form,
+            "initiative": initiative,
+            # The saved title: a rejected form may hold another one.
+            "initiative_title": title,
+            "cancel_url": (
+                initiative.get_absolute_url()
+                if initiative is not None
+                else reverse("cooperation:initiative-list")
+            ),
+        },
+    )
 
-    raise Http404
+
+def _all_valid(*forms):
+    # Validate every form (no short-circuit) so the page shows every error at once.
+    results = [form.is_valid() for form in forms if form is not None]
+    return all(results)
+
+
+@permission_required(ADD_PERMISSION, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def initiative_create(request):
+    user = request.user
+    if request.method == "POST":
+        form = InitiativeForm(request.POST)
+        formset = participation_formset(request.POST)
+        release_form = releasability_form_for(user, request.POST)
+        if _all_valid(form, formset, release_form):
+            initiative = _save_initiative(
+                request,
+                form=form,
+                formset=formset,
+                release_form=release_form,
+                creating=True,
+            )
+            if initiative is not None:
+                messages.success(
+                    request,
+                    gettext("Initiative “%(title)s” created.")
+                    % {"title": initiative.title},
+                )
+                if not initiative.is_visible_to(user):
+                    # A creator without a nation releases it to nobody by default.
+                    messages.warning(
+                        request,
+                        gettext(
+                            "It is not released to you, so you cannot open it; ask "
+                            "a coordinator to release it."
+                        ),
+                    )
+                    return redirect("cooperation:initiative-list")
+                return redirect(initiative)
+    else:
+        form = InitiativeForm(initial={"owner": user})
+        formset = participation_formset()
+        release_form = releasability_form_for(user)
+    return _render_form(
+        request,
+        form=form,
+        formset=formset,
+        release_form=release_form,
+        initiative=None,
+    )
+
+
+@permission_required(CHANGE_PERMISSION, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def initiative_edit(request, pk):
+    user = request.user
+    initiative = get_initiative_for(user, pk)
+    title = initiative.title
+    if request.method == "POST":
+        form = InitiativeForm(request.POST, instance=initiative)
+        formset = participation_formset(request.POST, initiative=initiative)
+        release_form = releasability_form_for(user, request.POST, record=initiative)
+        if _all_valid(form, formset, release_form):
+            saved = _save_initiative(
+                request,
+                form=form,
+                formset=formset,
+                release_form=release_form,
+                creating=False,
+            )
+            if saved is not None:
+                messages.success(
+                    request,
+                    gettext("Initiative “%(title)s” saved.") % {"title": saved.title},
+                )
+                return redirect(saved)
+    else:
+        form = InitiativeForm(instance=initiative)
+        formset = participation_formset(initiative=initiative)
+        release_form = releasability_form_for(user, record=initiative)
+    return _render_form(
+        request,
+        form=form,
+        formset=formset,
+        release_form=release_form,
+        initiative=initiative,
+        title=title,
+    )

@@ -25,7 +25,9 @@ def pytest_collection_modifyitems(config, items):
     if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM):
         return
     if os.environ.get("CI"):
-        raise pytest.UsageError(f"CI must run the browser tests: no Chromium at {CHROMIUM}")
+        raise pytest.UsageError(
+            f"CI must run the browser tests: no Chromium at {CHROMIUM}"
+        )
     skip = pytest.mark.skip(
         reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)"
     )
@@ -72,16 +74,18 @@ def page(browser, live_server, demo_data, request):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on(
         "console",
-        lambda message: errors.append(message.text)
-        if message.type == "error"
-        else None,
+        lambda message: (
+            errors.append(message.text) if message.type == "error" else None
+        ),
     )
     page.console_errors = errors
     yield page
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+        page.screenshot(
+            path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True
+        )
     context.close()
 
 
