@@ -1,1 +1,885 @@
-from django.contrib import admin  # noqa: F401
+"""The Django admin for the office's records.
+
+Writes with a rule behind them go through ``services``, as they do from the pages: a
+recommendation gets its reference and first update from ``recommendation_create`` and
+changes status only through ``recommendation_transition``; an initiative's
+participations are checked and saved by ``initiative_validate_participations`` and
+``initiative_set_participations``; releasability follows ``record_release``.
+
+No changelist or change page runs a query per row: related rows come from
+``list_select_related``, ``prefetch_related`` or annotations, and the foreign-key
+selects of an inline share one evaluated list of choices.
+
+Until the admin is hardened further, staff who are not superusers see initiatives,
+meetings and recommendations (and the rows under them) only when released to them.
+"""
+
+import dataclasses
+import zoneinfo
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.forms import ModelChoiceField
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpResponseRedirect
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from . import services
+from .models import (
+    AgendaItem,
+    AssessmentMeeting,
+    FocusArea,
+    Initiative,
+    InitiativeEvaluation,
+    Nation,
+    Participation,
+    Recommendation,
+    RecommendationUpdate,
+    ReferenceCounter,
+    SituationAssessment,
+    User,
+)
+
+admin.site.site_header = _("Partner portal administration")
+admin.site.site_title = _("Partner portal admin")
+admin.site.index_title = _("Records and accounts")
+
+RELEASABILITY_FIELDS = ("released_to_all", "released_to")
+RELEASABILITY_FIELDSET = (_("Releasability"), {"fields": RELEASABILITY_FIELDS})
+RECORD_FIELDSET = (
+    _("Record"),
+    {"fields": ("created_at", "updated_at"), "classes": ("collapse",)},
+)
+
+
+def count_of(model, field_name):
+    """Count the ``model`` rows whose ``field_name`` points at the outer row.
+
+    A correlated subquery rather than ``Count()`` over a join, so several counts on
+    one changelist do not multiply each other's rows.
+    """
+    rows = (
+        model._default_manager.filter(**{field_name: OuterRef("pk")})
+        .order_by()
+        .values(field_name)
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(rows[:1]), 0)
+
+
+def nation_codes(nations):
+    """Comma-separated alpha-2 codes of already fetched (prefetched) nations."""
+    return ", ".join(nation.iso_alpha2 for nation in nations) or "—"
+
+
+# ------------------------------------------------------------------ shared pieces
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """History for every record the user may open; reverting is switched off.
+
+    django-simple-history's revert form saves an old version straight through the
+    model form, around the services and without the change permission check, and its
+    history pages fall back to the history table for rows the user cannot see.
+    """
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        self._require_visible(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _require_visible(self, request, object_id):
+        if request.user.is_superuser:
+            return
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+
+class VisibleToMixin:
+    """Limit rows, and the records offered in foreign-key fields, to what is released.
+
+    For a ModelAdmin or an inline. Superusers see everything.
+    """
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return self.restrict_to_visible(request, queryset)
+
+    def restrict_to_visible(self, request, queryset):
+        return queryset.visible_to(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if (
+            not request.user.is_superuser
+            and "queryset" not in kwargs
+            and hasattr(related._default_manager, "visible_to")
+        ):
+            kwargs["queryset"] = related._default_manager.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ReleasableAdminMixin(VisibleToMixin):
+    """Who may set releasability, and what a new record is released to.
+
+    Without ``cooperation.manage_releasability`` the fields are read-only and a new
+    record is released to the creator's nation only, as on the portal's own pages.
+    """
+
+    @admin.display(description=_("released to"))
+    def released_to_summary(self, obj):
+        if obj.released_to_all:
+            return gettext("All partners")
+        return nation_codes(obj.released_to.all())
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not services.releasability_can_manage(user=request.user):
+            readonly += [name for name in RELEASABILITY_FIELDS if name not in readonly]
+        return readonly
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            services.record_release(
+                record=form.instance,
+                user=request.user,
+                released_to_all=form.cleaned_data.get("released_to_all"),
+                released_to=form.cleaned_data.get("released_to"),
+                creating=True,
+            )
+
+
+class SharedChoicesFormSet(BaseInlineFormSet):
+    """Evaluate each foreign-key select once per formset instead of once per row."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._shared_choices = {}
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for name, field in form.fields.items():
+            if not isinstance(field, ModelChoiceField) or field.widget.is_hidden:
+                continue
+            if name not in self._shared_choices:
+                self._shared_choices[name] = list(field.choices)
+            field.choices = self._shared_choices[name]
+
+
+class VisibleInline(VisibleToMixin, admin.TabularInline):
+    formset = SharedChoicesFormSet
+    extra = 0
+
+
+# ------------------------------------------------------------ nations and people
+
+
+@admin.register(Nation)
+class NationAdmin(HistoryAdmin):
+    list_display = (
+        "name",
+        "iso_alpha2",
+        "iso_alpha3",
+        "region",
+        "time_zone",
+        "official_languages",
+        "liaison_name",
+        "is_active",
+    )
+    list_filter = ("region", "is_active")
+    search_fields = ("name", "iso_alpha2", "iso_alpha3", "liaison_name")
+    fieldsets = (
+        (None, {"fields": ("name", "iso_alpha2", "iso_alpha3", "region", "is_active")}),
+        (_("Time and languages"), {"fields": ("time_zone", "official_languages")}),
+        (_("Liaison"), {"fields": ("liaison_name", "liaison_email", "liaison_phone")}),
+    )
+
+
+@admin.register(FocusArea)
+class FocusAreaAdmin(HistoryAdmin):
+    list_display = ("name", "slug", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+PREFERENCES_FIELDSET = (
+    _("Nation and preferences"),
+    {"fields": ("nation", "time_zone", "language")},
+)
+
+
+class UserHistoryHelper(HistoricalRecordContextHelper):
+    """Say on the history page that a password changed, never from what to what."""
+
+    def format_delta_change(self, change):
+        formatted = super().format_delta_change(change)
+        if change.field == "password":
+            hidden = gettext("(hidden)")
+            return dataclasses.replace(formatted, old=hidden, new=hidden)
+        return formatted
+
+
+@admin.register(User)
+class UserAdmin(HistoryAdmin, BaseUserAdmin):
+    fieldsets = (
+        *BaseUserAdmin.fieldsets[:2],
+        PREFERENCES_FIELDSET,
+        *BaseUserAdmin.fieldsets[2:],
+    )
+    add_fieldsets = (*BaseUserAdmin.add_fieldsets, PREFERENCES_FIELDSET)
+    list_display = (
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "nation",
+        "language",
+        "time_zone",
+        "is_staff",
+        "is_active",
+    )
+    list_select_related = ("nation",)
+    list_filter = (*BaseUserAdmin.list_filter, "nation", "language")
+    search_fields = (*BaseUserAdmin.search_fields, "nation__name")
+    autocomplete_fields = ("nation",)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return UserHistoryHelper(self.model, historical_record)
+
+
+# ----------------------------------------------------------------------- initiatives
+
+
+class ParticipationInlineForm(forms.ModelForm):
+    def validate_constraints(self):
+        # "One lead per initiative" is a rule over all rows at once: the formset
+        # checks it, and the service demotes the old lead before it promotes the new
+        # one. Checked row by row against the database, a change of lead would fail.
+        exclude = self._get_validation_exclusions() | {"role"}
+        try:
+            self.instance.validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+class ParticipationInlineFormSet(SharedChoicesFormSet):
+    """Exactly one lead and each nation once, saved by the participations service."""
+
+    def participation_rows(self):
+        rows = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if self._should_delete_form(form) or not data.get("nation"):
+                continue
+            rows.append(
+                services.ParticipationRow(
+                    nation=data["nation"],
+                    role=data.get("role") or "",
+                    contribution=data.get("contribution") or "",
+                )
+            )
+        return rows
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        services.initiative_validate_participations(self.participation_rows())
+
+    def save(self, commit=True):
+        if not commit:
+            return super().save(commit=False)
+        initiative = self.instance
+        before = {p.nation_id: p for p in initiative.participations.all()}
+        services.initiative_set_participations(
+            initiative=initiative, rows=self.participation_rows()
+        )
+        after = {
+            p.nation_id: p
+            for p in initiative.participations.select_related("nation", "initiative")
+        }
+        # What the admin's change message reads from a saved formset.
+        self.new_objects = [p for key, p in after.items() if key not in before]
+        self.deleted_objects = [p for key, p in before.items() if key not in after]
+        self.changed_objects = []
+        for key, participation in after.items():
+            if key in before:
+                changed = [
+                    name
+                    for name in ("role", "contribution")
+                    if getattr(participation, name) != getattr(before[key], name)
+                ]
+                if changed:
+                    self.changed_objects.append((participation, changed))
+        return list(after.values())
+
+
+class ParticipationInline(admin.TabularInline):
+    model = Participation
+    form = ParticipationInlineForm
+    formset = ParticipationInlineFormSet
+    fields = ("nation", "role", "contribution")
+    min_num = 1
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("nation", "initiative")
+
+
+@admin.register(Initiative)
+class InitiativeAdmin(ReleasableAdminMixin, HistoryAdmin):
+    list_display = (
+        "title",
+        "kind",
+        "status",
+        "lead_nation",
+        "participation_count",
+        "owner",
+        "planned_start",
+        "planned_end",
+        "released_to_summary",
+    )
+    list_filter = ("status", "kind", "released_to_all", "focus_areas", "nations")
+    list_select_related = ("owner",)
+    search_fields = ("title", "summary", "participations__nation__name")
+    date_hierarchy = "planned_start"
+    autocomplete_fields = ("owner", "focus_areas", "released_to")
+    readonly_fields = ("created_at", "updated_at")
+    inlines = (ParticipationInline,)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "kind",
+                    "status",
+                    "summary",
+                    "objectives",
+                    "focus_areas",
+                    "owner",
+                )
+            },
+        ),
+        (
+            _("Dates"),
+            {
+                "fields": (
+                    ("planned_start", "planned_end"),
+                    ("actual_start", "actual_end"),
+                )
+            },
+        ),
+        RELEASABILITY_FIELDSET,
+        RECORD_FIELDSET,
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .with_lead()
+            .annotate(participation_count=count_of(Participation, "initiative"))
+            .prefetch_related("released_to")
+        )
+
+    @admin.display(description=_("lead nation"), ordering="lead_nation_name")
+    def lead_nation(self, obj):
+        return obj.lead_nation_name or "—"
+
+    @admin.display(description=_("nations"), ordering="participation_count")
+    def participation_count(self, obj):
+        return obj.participation_count
+
+
+@admin.register(Participation)
+class ParticipationAdmin(VisibleToMixin, HistoryAdmin):
+    """A list to look things up in; participations are edited on their initiative,
+    where the one-lead rule is checked over all the rows together."""
+
+    list_display = ("initiative", "nation", "role", "contribution")
+    list_filter = ("role", "nation")
+    list_select_related = ("initiative", "nation")
+    search_fields = ("initiative__title", "nation__name", "contribution")
+    autocomplete_fields = ("initiative", "nation")
+
+    def restrict_to_visible(self, request, queryset):
+        visible = Initiative.objects.visible_to(request.user).values("pk")
+        return queryset.filter(initiative__in=visible)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# -------------------------------------------------------------------------- meetings
+
+
+class AgendaItemInline(VisibleInline):
+    model = AgendaItem
+    fields = ("position", "title", "presenter", "duration_minutes", "notes")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("presenter")
+
+
+class SituationAssessmentInline(VisibleInline):
+    model = SituationAssessment
+    fields = (
+        "nation",
+        "focus_area",
+        "primary_concern",
+        "trend",
+        "threat_level",
+        "summary",
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_related()
+
+
+class InitiativeEvaluationInline(VisibleInline):
+    model = InitiativeEvaluation
+    fields = ("initiative", "rating", "findings")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("initiative")
+
+
+@admin.register(AssessmentMeeting)
+class AssessmentMeetingAdmin(ReleasableAdminMixin, HistoryAdmin):
+    list_display = (
+        "title",
+        "starts_at",
+        "local_start",
+        "status",
+        "chair",
+        "participating_nations",
+        "agenda_item_count",
+        "assessment_count",
+        "released_to_summary",
+    )
+    list_filter = ("status", "released_to_all", "nations")
+    list_select_related = ("chair",)
+    search_fields = ("title", "location", "minutes")
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ("chair", "nations", "attendees", "released_to")
+    readonly_fields = ("created_at", "updated_at")
+    inlines = (AgendaItemInline, SituationAssessmentInline, InitiativeEvaluationInline)
+    fieldsets = (
+        (None, {"fields": ("title", "status", "chair")}),
+        (
+            _("When and where"),
+            {"fields": ("starts_at", "ends_at", "time_zone", "location", "online_url")},
+        ),
+        (_("Participants"), {"fields": ("nations", "attendees")}),
+        (_("Minutes"), {"fields": ("minutes",)}),
+        RELEASABILITY_FIELDSET,
+        RECORD_FIELDSET,
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                agenda_item_count=count_of(AgendaItem, "meeting"),
+                assessment_count=count_of(SituationAssessment, "meeting"),
+            )
+            .prefetch_related("nations", "released_to")
+        )
+
+    @admin.display(description=_("local start"), ordering="starts_at")
+    def local_start(self, obj):
+        """The start in the meeting's own time zone."""
+        try:
+            zone = zoneinfo.ZoneInfo(obj.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return "—"
+        start = timezone.localtime(obj.starts_at, zone)
+        return f"{date_format(start, 'DATETIME_FORMAT')} ({obj.time_zone})"
+
+    @admin.display(description=_("nations"))
+    def participating_nations(self, obj):
+        return nation_codes(obj.nations.all())
+
+    @admin.display(description=_("agenda items"), ordering="agenda_item_count")
+    def agenda_item_count(self, obj):
+        return obj.agenda_item_count
+
+    @admin.display(description=_("assessments"), ordering="assessment_count")
+    def assessment_count(self, obj):
+        return obj.assessment_count
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(VisibleToMixin, HistoryAdmin):
+    list_display = ("title", "meeting", "position", "presenter", "duration_minutes")
+    list_select_related = ("meeting", "presenter")
+    search_fields = ("title", "notes", "meeting__title")
+    autocomplete_fields = ("meeting", "presenter")
+
+
+@admin.register(SituationAssessment)
+class SituationAssessmentAdmin(VisibleToMixin, HistoryAdmin):
+    list_display = (
+        "primary_concern",
+        "nation",
+        "focus_area",
+        "meeting",
+        "trend",
+        "threat_level",
+        "created_at",
+    )
+    list_filter = ("threat_level", "trend", "nation", "focus_area")
+    list_select_related = ("meeting", "nation", "focus_area")
+    search_fields = ("primary_concern", "summary", "nation__name", "meeting__title")
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("meeting", "nation", "focus_area")
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(InitiativeEvaluation)
+class InitiativeEvaluationAdmin(VisibleToMixin, HistoryAdmin):
+    list_display = ("initiative", "meeting", "rating", "created_at")
+    list_filter = ("rating",)
+    list_select_related = ("initiative", "meeting")
+    search_fields = ("initiative__title", "meeting__title", "findings")
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("meeting", "initiative")
+    readonly_fields = ("created_at", "updated_at")
+
+
+# ------------------------------------------------------------------ recommendations
+
+
+@admin.register(ReferenceCounter)
+class ReferenceCounterAdmin(admin.ModelAdmin):
+    """The counter behind REC-<year>-<nnnn>: shown, never edited by hand."""
+
+    list_display = ("year", "last_number")
+    ordering = ("-year",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.overdue()
+        return queryset
+
+
+class RecommendationUpdateInline(VisibleToMixin, admin.TabularInline):
+    """The timeline, written by the services; shown, not edited."""
+
+    model = RecommendationUpdate
+    fields = ("created_at", "author", "from_status", "to_status", "progress", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author", "recommendation")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RecommendationAdminForm(forms.ModelForm):
+    """The change form, with a status change that goes through the workflow."""
+
+    new_status = forms.ChoiceField(
+        label=_("new status"),
+        required=False,
+        choices=[("", _("Keep the current status")), *Recommendation.Status.choices],
+    )
+    transition_note = forms.CharField(
+        label=_("why the status changes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Recorded on the recommendation's timeline."),
+    )
+    seen_status = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    # Set per request by RecommendationAdmin.get_form().
+    allowed_statuses = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seen_status"].initial = self.instance.status
+        labels = dict(Recommendation.Status.choices)
+        allowed = ", ".join(str(labels[status]) for status in self.allowed_statuses)
+        self.fields["new_status"].help_text = (
+            gettext("From here it can move to: %(statuses)s.") % {"statuses": allowed}
+            if allowed
+            else gettext("Its status is final.")
+        )
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(ReleasableAdminMixin, HistoryAdmin):
+    list_display = (
+        "reference",
+        "title",
+        "status",
+        "priority",
+        "due_date",
+        "progress",
+        "owner",
+        "focus_area",
+        "addressed_nations",
+        "released_to_summary",
+    )
+    list_filter = (
+        "status",
+        "priority",
+        OverdueFilter,
+        "focus_area",
+        "released_to_all",
+        "nations",
+    )
+    list_select_related = ("owner", "focus_area")
+    search_fields = ("reference", "title", "description", "source_note")
+    date_hierarchy = "due_date"
+    autocomplete_fields = (
+        "source_meeting",
+        "focus_area",
+        "initiative",
+        "nations",
+        "owner",
+        "released_to",
+    )
+    readonly_fields = ("reference", "status", "created_at", "updated_at")
+    inlines = (RecommendationUpdateInline,)
+    content_fieldset = (
+        None,
+        {
+            "fields": (
+                "reference",
+                "title",
+                "description",
+                "focus_area",
+                "initiative",
+                "nations",
+                "owner",
+                "priority",
+                "due_date",
+            )
+        },
+    )
+    source_fieldset = (_("Source"), {"fields": ("source_meeting", "source_note")})
+    status_fieldset = (_("Status"), {"fields": ("status",)})
+    workflow_fieldset = (
+        _("Status"),
+        {"fields": ("status", "new_status", "transition_note", "seen_status")},
+    )
+    fieldsets = (
+        content_fieldset,
+        source_fieldset,
+        workflow_fieldset,
+        RELEASABILITY_FIELDSET,
+        RECORD_FIELDSET,
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .with_progress()
+            .prefetch_related("nations", "released_to")
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return (
+                self.content_fieldset,
+                self.source_fieldset,
+                self.status_fieldset,
+                RELEASABILITY_FIELDSET,
+            )
+        if self.has_change_permission(request, obj):
+            return self.fieldsets
+        return (
+            self.content_fieldset,
+            self.source_fieldset,
+            self.status_fieldset,
+            RELEASABILITY_FIELDSET,
+            RECORD_FIELDSET,
+        )
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else ()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            return super().get_form(request, obj, change=change, **kwargs)
+        kwargs["form"] = RecommendationAdminForm
+        form = super().get_form(request, obj, change=change, **kwargs)
+        allowed = services.recommendation_allowed_transitions(
+            recommendation=obj, user=request.user
+        )
+        return type(form.__name__, (form,), {"allowed_statuses": tuple(allowed)})
+
+    @admin.display(description=_("progress"), ordering="current_progress")
+    def progress(self, obj):
+        if obj.current_progress is None:
+            return "—"
+        return f"{obj.current_progress}%"
+
+    @admin.display(description=_("addressed nations"))
+    def addressed_nations(self, obj):
+        return nation_codes(obj.nations.all())
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            self._raise_recommendation(request, obj, form)
+            return
+        # Everything the form edits; the status is written only by the service, so
+        # a status someone else set meanwhile is never overwritten.
+        obj._history_user = request.user
+        obj.save(
+            update_fields=[
+                field.name
+                for field in obj._meta.concrete_fields
+                if field.editable and not field.primary_key and field.name != "status"
+            ]
+            + ["updated_at"]
+        )
+        new_status = form.cleaned_data.get("new_status")
+        if new_status:
+            self._transition(request, obj, form, new_status)
+
+    def _raise_recommendation(self, request, obj, form):
+        """Create through the service, which numbers it and starts its timeline.
+
+        ``obj`` is the admin's unsaved instance; it takes on the saved row so the rest
+        of the add view (related fields, log entry, redirect) works on it.
+        """
+        data = form.cleaned_data
+        created = services.recommendation_create(
+            author=request.user,
+            title=obj.title,
+            description=obj.description,
+            focus_area=obj.focus_area,
+            owner=obj.owner,
+            priority=obj.priority,
+            due_date=obj.due_date,
+            source_meeting=obj.source_meeting,
+            source_note=obj.source_note,
+            initiative=obj.initiative,
+            nations=data.get("nations") or (),
+            released_to_all=obj.released_to_all,
+            released_to=data.get("released_to") or (),
+        )
+        for field in obj._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(created, field.attname))
+        obj._state.adding = False
+        obj._state.db = created._state.db
+
+    def _transition(self, request, obj, form, new_status):
+        try:
+            services.recommendation_transition(
+                recommendation=obj,
+                user=request.user,
+                to_status=new_status,
+                note=form.cleaned_data.get("transition_note") or "",
+                expected_status=form.cleaned_data.get("seen_status") or None,
+            )
+        except ValidationError as error:
+            obj._transition_refused = True
+            self.message_user(
+                request,
+                gettext(
+                    "The status of %(reference)s was not changed: %(reason)s "
+                    "Any other changes were saved."
+                )
+                % {"reference": obj.reference, "reason": " ".join(error.messages)},
+                level=messages.ERROR,
+            )
+        else:
+            self.message_user(
+                request,
+                gettext("%(reference)s moved to “%(status)s”.")
+                % {"reference": obj.reference, "status": obj.get_status_display()},
+                level=messages.SUCCESS,
+            )
+
+    def response_change(self, request, obj):
+        if getattr(obj, "_transition_refused", False):
+            # Back to the same form, with the reason, instead of "changed successfully".
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_change(request, obj)
+
+
+@admin.register(RecommendationUpdate)
+class RecommendationUpdateAdmin(VisibleToMixin, HistoryAdmin):
+    """The timeline, written by ``recommendation_create`` and
+    ``recommendation_transition``; read-only here."""
+
+    list_display = (
+        "recommendation",
+        "created_at",
+        "author",
+        "from_status",
+        "to_status",
+        "progress",
+    )
+    list_filter = ("to_status",)
+    list_select_related = ("recommendation", "author")
+    search_fields = ("recommendation__reference", "recommendation__title", "note")
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("recommendation", "author")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -166,7 +166,8 @@ class User(AbstractUser):
     )
 
     objects = UserManager()
-    history = HistoricalRecords()
+    # Password hashes and login times stay out of the audit trail.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
