@@ -14,7 +14,6 @@ Until the admin is hardened further, staff who are not superusers see initiative
 meetings and recommendations (and the rows under them) only when released to them.
 """
 
-import dataclasses
 import zoneinfo
 
 from django import forms
@@ -32,7 +31,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
-from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import services
 from .models import (
@@ -231,17 +229,6 @@ PREFERENCES_FIELDSET = (
 )
 
 
-class UserHistoryHelper(HistoricalRecordContextHelper):
-    """Say on the history page that a password changed, never from what to what."""
-
-    def format_delta_change(self, change):
-        formatted = super().format_delta_change(change)
-        if change.field == "password":
-            hidden = gettext("(hidden)")
-            return dataclasses.replace(formatted, old=hidden, new=hidden)
-        return formatted
-
-
 @admin.register(User)
 class UserAdmin(HistoryAdmin, BaseUserAdmin):
     fieldsets = (
@@ -265,9 +252,6 @@ class UserAdmin(HistoryAdmin, BaseUserAdmin):
     list_filter = (*BaseUserAdmin.list_filter, "nation", "language")
     search_fields = (*BaseUserAdmin.search_fields, "nation__name")
     autocomplete_fields = ("nation",)
-
-    def get_historical_record_context_helper(self, request, historical_record):
-        return UserHistoryHelper(self.model, historical_record)
 
 
 # ----------------------------------------------------------------------- initiatives
@@ -797,29 +781,16 @@ class RecommendationAdmin(ReleasableAdminMixin, HistoryAdmin):
     def _raise_recommendation(self, request, obj, form):
         """Create through the service, which numbers it and starts its timeline.
 
-        ``obj`` is the admin's unsaved instance; it takes on the saved row so the rest
-        of the add view (related fields, log entry, redirect) works on it.
+        The service saves the admin's own instance, so the rest of the add view
+        (related fields, log entry, redirect) works on it.
         """
         data = form.cleaned_data
-        created = services.recommendation_create(
+        services.recommendation_raise(
+            recommendation=obj,
             author=request.user,
-            title=obj.title,
-            description=obj.description,
-            focus_area=obj.focus_area,
-            owner=obj.owner,
-            priority=obj.priority,
-            due_date=obj.due_date,
-            source_meeting=obj.source_meeting,
-            source_note=obj.source_note,
-            initiative=obj.initiative,
             nations=data.get("nations") or (),
-            released_to_all=obj.released_to_all,
             released_to=data.get("released_to") or (),
         )
-        for field in obj._meta.concrete_fields:
-            setattr(obj, field.attname, getattr(created, field.attname))
-        obj._state.adding = False
-        obj._state.db = created._state.db
 
     def _transition(self, request, obj, form, new_status):
         try:

@@ -134,7 +134,7 @@ def recommendation_create(
     released_to: Iterable[Nation] = (),
     note: str = "",
 ) -> Recommendation:
-    """Raise a recommendation: give it a reference and start its timeline."""
+    """Raise a recommendation from its fields; see ``recommendation_raise``."""
     recommendation = Recommendation(
         title=title,
         description=description,
@@ -146,8 +146,31 @@ def recommendation_create(
         source_note=source_note,
         initiative=initiative,
         released_to_all=released_to_all,
-        status=Recommendation.Status.PROPOSED,
     )
+    return recommendation_raise(
+        recommendation=recommendation,
+        author=author,
+        nations=nations,
+        released_to=released_to,
+        note=note,
+    )
+
+
+@transaction.atomic
+def recommendation_raise(
+    *,
+    recommendation: Recommendation,
+    author: User,
+    nations: Iterable[Nation] = (),
+    released_to: Iterable[Nation] = (),
+    note: str = "",
+) -> Recommendation:
+    """Save a new, unsaved recommendation: give it a reference, start its timeline.
+
+    It always starts as proposed; the reference is taken only once the record is
+    valid, so a rejected recommendation uses up no number.
+    """
+    recommendation.status = Recommendation.Status.PROPOSED
     recommendation.full_clean(exclude=["reference"])
     recommendation.reference = recommendation_next_reference(
         year=timezone.localdate().year
