@@ -1,0 +1,54 @@
+"""The office's records, one module per subject.
+
+Reads live on the QuerySets (``visible_to``, ``upcoming``, ``overdue``…); writes that
+touch more than one row live in ``cooperation.services``.
+"""
+
+from .base import (
+    MANAGE_RELEASABILITY_PERMISSION,
+    VIEW_ALL_PERMISSION,
+    ChildQuerySet,
+    Releasable,
+    ReleasableQuerySet,
+    TimeStamped,
+)
+from .initiatives import Initiative, InitiativeQuerySet, Participation
+from .meetings import (
+    AgendaItem,
+    AssessmentMeeting,
+    AssessmentMeetingQuerySet,
+    InitiativeEvaluation,
+    SituationAssessment,
+)
+from .nations import FocusArea, Nation
+from .recommendations import (
+    Recommendation,
+    RecommendationQuerySet,
+    RecommendationUpdate,
+    ReferenceCounter,
+)
+from .users import User
+
+__all__ = [
+    "MANAGE_RELEASABILITY_PERMISSION",
+    "VIEW_ALL_PERMISSION",
+    "AgendaItem",
+    "AssessmentMeeting",
+    "AssessmentMeetingQuerySet",
+    "ChildQuerySet",
+    "FocusArea",
+    "Initiative",
+    "InitiativeEvaluation",
+    "InitiativeQuerySet",
+    "Nation",
+    "Participation",
+    "Recommendation",
+    "RecommendationQuerySet",
+    "RecommendationUpdate",
+    "ReferenceCounter",
+    "Releasable",
+    "ReleasableQuerySet",
+    "SituationAssessment",
+    "TimeStamped",
+    "User",
+]

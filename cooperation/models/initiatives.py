@@ -1,0 +1,182 @@
+"""Initiatives the nations run together, and who takes part in what role."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .base import Releasable, ReleasableQuerySet, TimeStamped
+from .nations import FocusArea, Nation
+
+
+class InitiativeQuerySet(ReleasableQuerySet):
+    def with_lead(self):
+        lead = Participation.objects.filter(
+            initiative=OuterRef("pk"), role=Participation.Role.LEAD
+        )
+        return self.annotate(
+            lead_nation_name=Subquery(lead.values("nation__name")[:1]),
+        )
+
+    def active(self):
+        return self.filter(
+            status__in=[Initiative.Status.PIPELINE, Initiative.Status.IMPLEMENTATION]
+        )
+
+
+class Initiative(Releasable, TimeStamped):
+    class Kind(models.TextChoices):
+        JOINT_TRAINING_EXERCISE = (
+            "joint_training_exercise",
+            _("Joint training exercise"),
+        )
+        JOINT_TASK_FORCE = "joint_task_force", _("Joint task force")
+        INTELLIGENCE_SHARING_PLATFORM = (
+            "intelligence_sharing_platform",
+            _("Intelligence-sharing platform"),
+        )
+        TECHNOLOGY_TRANSFER_AGREEMENT = (
+            "technology_transfer_agreement",
+            _("Technology-transfer agreement"),
+        )
+        REGIONAL_SECURITY_SUMMIT = (
+            "regional_security_summit",
+            _("Regional security summit"),
+        )
+        TRAINING_PROGRAM = "training_program", _("Training programme")
+        CYBERSECURITY_FRAMEWORK = (
+            "cybersecurity_framework",
+            _("Cybersecurity framework"),
+        )
+        DISASTER_RESPONSE_PROTOCOL = (
+            "disaster_response_protocol",
+            _("Disaster-response protocol"),
+        )
+        IT_UPGRADE = "it_upgrade", _("IT upgrade")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        """The IATI activity-status vocabulary (codes 1 to 6, in this order)."""
+
+        PIPELINE = "pipeline", _("Pipeline/identification")
+        IMPLEMENTATION = "implementation", _("Implementation")
+        COMPLETION = "completion", _("Finalisation")
+        POST_COMPLETION = "post_completion", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+        SUSPENDED = "suspended", _("Suspended")
+
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    summary = models.TextField(_("summary"))
+    objectives = models.TextField(_("objectives"), blank=True)
+    focus_areas = models.ManyToManyField(
+        FocusArea, verbose_name=_("focus areas"), related_name="initiatives", blank=True
+    )
+    nations = models.ManyToManyField(
+        Nation,
+        verbose_name=_("participating nations"),
+        through="Participation",
+        related_name="initiatives",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PIPELINE
+    )
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    actual_start = models.DateField(_("actual start"), null=True, blank=True)
+    actual_end = models.DateField(_("actual end"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_initiatives",
+    )
+
+    objects = InitiativeQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[Releasable.released_to.field])
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_start__isnull=True)
+                | Q(planned_end__isnull=True)
+                | Q(planned_start__lte=F("planned_end")),
+                name="initiative_planned_start_before_end",
+                violation_error_message=_(
+                    "The planned end cannot be before the planned start."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_start__isnull=True)
+                | Q(actual_end__isnull=True)
+                | Q(actual_start__lte=F("actual_end")),
+                name="initiative_actual_start_before_end",
+                violation_error_message=_(
+                    "The actual end cannot be before the actual start."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("cooperation:initiative-detail", args=[self.pk])
+
+    @property
+    def iati_code(self):
+        """The numeric IATI ActivityStatus code (1 pipeline … 6 suspended)."""
+        return list(self.Status.values).index(self.status) + 1
+
+
+class Participation(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        PARTNER = "partner", _("Partner")
+        OBSERVER = "observer", _("Observer")
+        FUNDER = "funder", _("Funder")
+
+    initiative = models.ForeignKey(
+        Initiative,
+        verbose_name=_("initiative"),
+        on_delete=models.CASCADE,
+        related_name="participations",
+    )
+    nation = models.ForeignKey(
+        Nation,
+        verbose_name=_("nation"),
+        on_delete=models.PROTECT,
+        related_name="participations",
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    contribution = models.CharField(_("contribution"), max_length=255, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["initiative", "role", "nation__name"]
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "nation"],
+                name="participation_unique_nation",
+                violation_error_message=_(
+                    "This nation already takes part in this initiative."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["initiative"],
+                condition=Q(role="lead"),
+                name="participation_one_lead",
+                violation_error_message=_("An initiative has exactly one lead nation."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.nation} ({self.get_role_display()}) — {self.initiative}"

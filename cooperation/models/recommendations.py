@@ -1,0 +1,215 @@
+"""Recommendations, their reference numbers and their update timeline."""
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .base import ChildQuerySet, Releasable, ReleasableQuerySet, TimeStamped
+from .initiatives import Initiative
+from .meetings import AssessmentMeeting
+from .nations import FocusArea, Nation
+
+
+class ReferenceCounter(models.Model):
+    """The last recommendation number handed out in a year; never goes down."""
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("reference counter")
+        verbose_name_plural = _("reference counters")
+
+    def __str__(self):
+        return f"{self.year}: {self.last_number}"
+
+
+class RecommendationQuerySet(ReleasableQuerySet):
+    def open(self):
+        return self.filter(status__in=Recommendation.OPEN_STATUSES)
+
+    def overdue(self, *, today=None):
+        today = today or timezone.localdate()
+        return self.open().filter(due_date__lt=today)
+
+    def due_within(self, days, *, today=None):
+        today = today or timezone.localdate()
+        return self.open().filter(
+            due_date__gte=today, due_date__lte=today + datetime.timedelta(days=days)
+        )
+
+    def with_progress(self):
+        latest = RecommendationUpdate.objects.filter(
+            recommendation=OuterRef("pk")
+        ).order_by("-created_at", "-pk")
+        return self.annotate(current_progress=Subquery(latest.values("progress")[:1]))
+
+
+class Recommendation(Releasable, TimeStamped):
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACCEPTED = "accepted", _("Accepted")
+        IN_PROGRESS = "in_progress", _("In progress")
+        IMPLEMENTED = "implemented", _("Implemented")
+        REJECTED = "rejected", _("Rejected")
+        DEFERRED = "deferred", _("Deferred")
+
+    class Priority(models.IntegerChoices):
+        LOW = 1, _("Low")
+        MEDIUM = 2, _("Medium")
+        HIGH = 3, _("High")
+        CRITICAL = 4, _("Critical")
+
+    OPEN_STATUSES = (Status.PROPOSED, Status.ACCEPTED, Status.IN_PROGRESS)
+
+    reference = models.CharField(
+        _("reference"), max_length=20, unique=True, editable=False
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    source_meeting = models.ForeignKey(
+        AssessmentMeeting,
+        verbose_name=_("source meeting"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recommendations",
+        help_text=_("Leave empty when it came from a summit or another source."),
+    )
+    source_note = models.CharField(
+        _("other source"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where it came from when not from an assessment meeting."),
+    )
+    focus_area = models.ForeignKey(
+        FocusArea,
+        verbose_name=_("focus area"),
+        on_delete=models.PROTECT,
+        related_name="recommendations",
+    )
+    initiative = models.ForeignKey(
+        Initiative,
+        verbose_name=_("related initiative"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recommendations",
+    )
+    nations = models.ManyToManyField(
+        Nation,
+        verbose_name=_("addressed nations"),
+        related_name="recommendations",
+        blank=True,
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_recommendations",
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.MEDIUM
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED
+    )
+
+    objects = RecommendationQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[Releasable.released_to.field])
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
+        permissions = [
+            (
+                "reopen_recommendation",
+                _("Can reopen an implemented or rejected recommendation"),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(priority__gte=1, priority__lte=4),
+                name="recommendation_priority_range",
+                violation_error_message=_("Choose a priority from the list."),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_date"])]
+
+    def __str__(self):
+        return f"{self.reference} {self.title}" if self.reference else self.title
+
+    def get_absolute_url(self):
+        return reverse("cooperation:recommendation-detail", args=[self.reference])
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN_STATUSES
+
+    def is_overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.is_open and self.due_date is not None and self.due_date < today
+
+
+class RecommendationUpdateQuerySet(ChildQuerySet):
+    parents = ("recommendation",)
+
+
+class RecommendationUpdate(models.Model):
+    recommendation = models.ForeignKey(
+        Recommendation,
+        verbose_name=_("recommendation"),
+        on_delete=models.PROTECT,
+        related_name="updates",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="recommendation_updates",
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    from_status = models.CharField(
+        _("from status"),
+        max_length=12,
+        choices=Recommendation.Status.choices,
+        blank=True,
+        help_text=_("Empty for the update that raised the recommendation."),
+    )
+    to_status = models.CharField(
+        _("to status"), max_length=12, choices=Recommendation.Status.choices
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"),
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    note = models.TextField(_("note"))
+
+    objects = RecommendationUpdateQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recommendation", "created_at", "pk"]
+        get_latest_by = ["created_at", "pk"]
+        verbose_name = _("recommendation update")
+        verbose_name_plural = _("recommendation updates")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=100),
+                name="update_progress_0_to_100",
+                violation_error_message=_("Progress is a percentage from 0 to 100."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.recommendation.reference}: {self.to_status} ({self.progress}%)"

@@ -1,0 +1,61 @@
+"""The portal's user: a person of one nation, with a time zone and a language."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from cooperation.validators import (
+    validate_time_zone,
+)
+
+from .nations import Nation
+
+
+class User(AbstractUser):
+    nation = models.ForeignKey(
+        Nation,
+        verbose_name=_("nation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text=_(
+            "The nation this person serves. Without one, a person sees only records "
+            "released to all partners."
+        ),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+    )
+    language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+    )
+
+    objects = UserManager()
+    # Password hashes and login times stay out of the audit trail.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        permissions = [
+            (
+                "view_all_records",
+                _("Can view all records, whatever they are released to"),
+            ),
+            (
+                "manage_releasability",
+                _("Can change which nations a record is released to"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
