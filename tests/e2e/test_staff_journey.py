@@ -5,7 +5,7 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
-from cooperation.models import Recommendation, SituationAssessment
+from cooperation.models import AssessmentMeeting, Recommendation, SituationAssessment
 
 from .conftest import login
 
@@ -85,20 +85,35 @@ def test_colombian_liaison_records_assessment_raises_and_accepts_recommendation(
     assert page.console_errors == []
 
 
+PAGES = (
+    "/",
+    "/nations/",
+    "/nations/CO/",
+    "/initiatives/",
+    "/meetings/",
+    "/recommendations/",
+    "/profile/",
+)
+
+
 @pytest.mark.parametrize("width", [1280, 390])
-def test_pages_render_without_console_errors_at_desktop_and_phone_width(
+def test_pages_fit_the_screen_without_console_errors_at_desktop_and_phone_width(
     page, width, tmp_path
 ):
     page.set_viewport_size({"width": width, "height": 900})
     login(page, "colombia")
+    meeting = AssessmentMeeting.objects.get(title=HELD_MEETING)
+    recommendation = Recommendation.objects.order_by("reference").first()
     for path in (
-        "/",
-        "/nations/CO/",
-        "/initiatives/",
-        "/meetings/",
-        "/recommendations/",
+        *PAGES,
+        meeting.get_absolute_url(),
+        recommendation.get_absolute_url(),
     ):
         response = page.goto(path)
         assert response.status == 200, path
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} is {overflow}px wider than a {width}px screen"
         page.screenshot(path=str(tmp_path / f"{path.strip('/') or 'home'}.png"))
     assert page.console_errors == []
