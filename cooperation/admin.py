@@ -39,11 +39,14 @@ from .models import (
     FocusArea,
     Initiative,
     InitiativeEvaluation,
+    Invitation,
+    MeetingSeries,
     Nation,
     Participation,
     Recommendation,
     RecommendationUpdate,
     ReferenceCounter,
+    SentNotification,
     SituationAssessment,
     User,
 )
@@ -450,6 +453,15 @@ class SituationAssessmentInline(VisibleInline):
         return super().get_queryset(request).with_related()
 
 
+class InvitationInline(VisibleInline):
+    model = Invitation
+    fields = ("user", "response", "responded_at")
+    readonly_fields = ("responded_at",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "meeting")
+
+
 class InitiativeEvaluationInline(VisibleInline):
     model = InitiativeEvaluation
     fields = ("initiative", "rating", "findings")
@@ -475,16 +487,21 @@ class AssessmentMeetingAdmin(ReleasableAdminMixin, HistoryAdmin):
     list_select_related = ("chair",)
     search_fields = ("title", "location", "minutes")
     date_hierarchy = "starts_at"
-    autocomplete_fields = ("chair", "nations", "attendees", "released_to")
+    autocomplete_fields = ("chair", "nations", "released_to")
     readonly_fields = ("created_at", "updated_at")
-    inlines = (AgendaItemInline, SituationAssessmentInline, InitiativeEvaluationInline)
+    inlines = (
+        InvitationInline,
+        AgendaItemInline,
+        SituationAssessmentInline,
+        InitiativeEvaluationInline,
+    )
     fieldsets = (
         (None, {"fields": ("title", "status", "chair")}),
         (
             _("When and where"),
             {"fields": ("starts_at", "ends_at", "time_zone", "location", "online_url")},
         ),
-        (_("Participants"), {"fields": ("nations", "attendees")}),
+        (_("Participants"), {"fields": ("nations",)}),
         (_("Minutes"), {"fields": ("minutes",)}),
         RELEASABILITY_FIELDSET,
         RECORD_FIELDSET,
@@ -530,6 +547,65 @@ class AgendaItemAdmin(VisibleToMixin, HistoryAdmin):
     list_select_related = ("meeting", "presenter")
     search_fields = ("title", "notes", "meeting__title")
     autocomplete_fields = ("meeting", "presenter")
+
+
+@admin.register(MeetingSeries)
+class MeetingSeriesAdmin(HistoryAdmin):
+    list_display = (
+        "title",
+        "frequency",
+        "interval",
+        "starts_on",
+        "start_time",
+        "time_zone",
+        "until",
+        "count",
+        "created_by",
+    )
+    list_filter = ("frequency",)
+    list_select_related = ("created_by",)
+    search_fields = ("title",)
+    date_hierarchy = "starts_on"
+    autocomplete_fields = ("created_by",)
+    readonly_fields = ("created_at", "updated_at")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        # A series is seen through its occurrences released to the user.
+        visible = AssessmentMeeting.objects.visible_to(request.user)
+        return queryset.filter(occurrences__in=visible).distinct()
+
+
+@admin.register(Invitation)
+class InvitationAdmin(VisibleToMixin, HistoryAdmin):
+    list_display = ("user", "meeting", "response", "responded_at", "sent_sequence")
+    list_filter = ("response",)
+    list_select_related = ("user", "meeting")
+    search_fields = ("user__username", "user__last_name", "meeting__title")
+    autocomplete_fields = ("meeting", "user")
+    readonly_fields = ("responded_at", "sent_sequence")
+
+
+@admin.register(SentNotification)
+class SentNotificationAdmin(admin.ModelAdmin):
+    """What the portal e-mailed: a log, never edited by hand."""
+
+    list_display = ("sent_at", "kind", "recipient", "key")
+    list_filter = ("kind",)
+    list_select_related = ("recipient",)
+    search_fields = ("key", "recipient__username")
+    date_hierarchy = "sent_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(SituationAssessment)

@@ -218,6 +218,13 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DJANGO_DEFAULT_FROM_EMAIL", "Partner Coordination Portal <noreply@localhost>"
 )
 
+# The address of the portal in e-mails and calendar invitations.
+PORTAL_BASE_URL = os.environ.get("DJANGO_PORTAL_URL", "http://127.0.0.1:8000").rstrip(
+    "/"
+)
+# How long before a meeting its attendees are reminded (send_reminders).
+MEETING_REMINDER_LEAD = int(os.environ.get("DJANGO_MEETING_REMINDER_MINUTES", "1440"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -94,7 +94,9 @@ class AssessmentMeetingFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Situation assessment {n}")
-    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+    starts_at = factory.LazyFunction(
+        lambda: timezone.now() + datetime.timedelta(days=7)
+    )
     ends_at = factory.LazyAttribute(lambda m: m.starts_at + datetime.timedelta(hours=2))
     time_zone = "America/Bogota"
     location = "Bogotá"
@@ -187,3 +189,37 @@ class RecommendationUpdateFactory(factory.django.DjangoModelFactory):
     to_status = models.Recommendation.Status.PROPOSED
     progress = 0
     note = "Raised."
+
+
+class MeetingSeriesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.MeetingSeries
+
+    title = factory.Sequence(lambda n: f"Quarterly situation assessment {n}")
+    frequency = models.MeetingSeries.Frequency.QUARTERLY
+    interval = 1
+    starts_on = factory.LazyFunction(
+        lambda: timezone.localdate() + datetime.timedelta(days=30)
+    )
+    start_time = datetime.time(9, 0)
+    duration_minutes = 120
+    time_zone = "America/Bogota"
+    count = 4
+    created_by = factory.SubFactory(UserFactory)
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Invitation
+
+    meeting = factory.SubFactory(AssessmentMeetingFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+class SentNotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.SentNotification
+
+    key = factory.Sequence(lambda n: f"test:{n}")
+    kind = models.SentNotification.Kind.MEETING_REMINDER
+    recipient = factory.SubFactory(UserFactory)

@@ -21,11 +21,14 @@ from cooperation.models import (
     FocusArea,
     Initiative,
     InitiativeEvaluation,
+    Invitation,
+    MeetingSeries,
     Nation,
     Participation,
     Recommendation,
     RecommendationUpdate,
     ReferenceCounter,
+    SentNotification,
     SituationAssessment,
     User,
 )
@@ -42,7 +45,7 @@ REGISTERED = sorted(
 )
 # Shown but never written by hand: the reference counter, the timeline (written by the
 # recommendation services) and participations (edited on their initiative).
-READ_ONLY = {ReferenceCounter, RecommendationUpdate, Participation}
+READ_ONLY = {ReferenceCounter, RecommendationUpdate, Participation, SentNotification}
 
 
 def admin_url(model, view, *args):
@@ -172,6 +175,23 @@ def build_updates(n):
     return factories.RecommendationUpdateFactory.create_batch(n)
 
 
+def build_series(n):
+    series = []
+    for _ in range(n):
+        one = factories.MeetingSeriesFactory(created_by=factories.UserFactory())
+        factories.AssessmentMeetingFactory(series=one, occurrence_number=1)
+        series.append(one)
+    return series
+
+
+def build_invitations(n):
+    return [factories.InvitationFactory(user=factories.UserFactory()) for _ in range(n)]
+
+
+def build_notifications(n):
+    return factories.SentNotificationFactory.create_batch(n)
+
+
 BUILDERS = {
     Nation: build_nations,
     FocusArea: build_focus_areas,
@@ -185,6 +205,9 @@ BUILDERS = {
     ReferenceCounter: build_reference_counters,
     Recommendation: build_recommendations,
     RecommendationUpdate: build_updates,
+    MeetingSeries: build_series,
+    Invitation: build_invitations,
+    SentNotification: build_notifications,
 }
 
 
@@ -346,6 +369,7 @@ def test_meeting_change_page_queries_do_not_grow_with_its_rows(admin_client):
             )
             factories.SituationAssessmentFactory(meeting=meeting, nation=new_nation())
             factories.InitiativeEvaluationFactory(meeting=meeting)
+            factories.InvitationFactory(meeting=meeting, user=factories.UserFactory())
 
     add_rows(2)
     url = admin_url(AssessmentMeeting, "change", meeting.pk)
@@ -358,7 +382,7 @@ def test_meeting_change_page_queries_do_not_grow_with_its_rows(admin_client):
     assert [
         len(inline.formset.forms)
         for inline in response.context["inline_admin_formsets"]
-    ] == [20, 20, 20]
+    ] == [20, 20, 20, 20]
     assert many == few
 
 

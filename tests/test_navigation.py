@@ -55,7 +55,9 @@ def crawl(client, start="/"):
             continue
         if not response["Content-Type"].startswith("text/html"):
             continue
-        for link in _internal_links("http://testserver" + url, response.content.decode()):
+        for link in _internal_links(
+            "http://testserver" + url, response.content.decode()
+        ):
             if link not in seen:
                 seen[link] = None
                 queue.append(link)

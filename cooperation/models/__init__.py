@@ -18,9 +18,12 @@ from .meetings import (
     AssessmentMeeting,
     AssessmentMeetingQuerySet,
     InitiativeEvaluation,
+    Invitation,
+    MeetingSeries,
     SituationAssessment,
 )
 from .nations import FocusArea, Nation
+from .notifications import SentNotification
 from .recommendations import (
     Recommendation,
     RecommendationQuerySet,
@@ -40,6 +43,8 @@ __all__ = [
     "Initiative",
     "InitiativeEvaluation",
     "InitiativeQuerySet",
+    "Invitation",
+    "MeetingSeries",
     "Nation",
     "Participation",
     "Recommendation",
@@ -48,6 +53,7 @@ __all__ = [
     "ReferenceCounter",
     "Releasable",
     "ReleasableQuerySet",
+    "SentNotification",
     "SituationAssessment",
     "TimeStamped",
     "User",

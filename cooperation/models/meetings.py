@@ -38,12 +38,94 @@ class AssessmentMeetingQuerySet(ReleasableQuerySet):
         return queryset.order_by("starts_at")
 
 
+class MeetingSeries(TimeStamped):
+    """A recurring rule whose occurrences are real meetings, numbered in order."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly")
+        QUARTERLY = "quarterly", _("Quarterly")
+
+    title = models.CharField(
+        _("title"),
+        max_length=160,
+        help_text=_("Each occurrence is titled “<title> #<number>”."),
+    )
+    frequency = models.CharField(
+        _("frequency"), max_length=10, choices=Frequency.choices
+    )
+    interval = models.PositiveSmallIntegerField(
+        _("every"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("1 = every week/month/quarter, 2 = every other one, …"),
+    )
+    starts_on = models.DateField(_("first occurrence on"))
+    start_time = models.TimeField(_("start time (meeting's time zone)"))
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"),
+        validators=[MinValueValidator(15), MaxValueValidator(720)],
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, validators=[validate_time_zone]
+    )
+    until = models.DateField(_("ends on"), null=True, blank=True)
+    count = models.PositiveSmallIntegerField(
+        _("number of occurrences"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="meeting_series",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("meeting series")
+        verbose_name_plural = _("meeting series")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(until__isnull=False) & Q(count__isnull=True))
+                | (Q(until__isnull=True) & Q(count__isnull=False)),
+                name="series_ends_on_date_or_after_count",
+                violation_error_message=_(
+                    "A series ends either on a date or after a number of occurrences."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(interval__gte=1, interval__lte=12),
+                name="series_interval_range",
+                violation_error_message=_("The interval is between 1 and 12."),
+            ),
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__gte=F("starts_on")),
+                name="series_ends_after_it_starts",
+                violation_error_message=_(
+                    "A series cannot end before its first occurrence."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
 class AssessmentMeeting(Releasable, TimeStamped):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SCHEDULED = "scheduled", _("Scheduled")
         HELD = "held", _("Held")
         CANCELLED = "cancelled", _("Cancelled")
+
+    class MinutesStatus(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
     title = models.CharField(_("title"), max_length=200)
     starts_at = models.DateTimeField(_("starts at"))
@@ -76,10 +158,44 @@ class AssessmentMeeting(Releasable, TimeStamped):
     attendees = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("attendees"),
+        through="Invitation",
         related_name="meetings",
         blank=True,
     )
     minutes = models.TextField(_("minutes"), blank=True)
+    minutes_status = models.CharField(
+        _("minutes status"),
+        max_length=10,
+        choices=MinutesStatus.choices,
+        default=MinutesStatus.DRAFT,
+    )
+    minutes_published_at = models.DateTimeField(
+        _("minutes published"), null=True, blank=True
+    )
+    minutes_published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("minutes published by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    series = models.ForeignKey(
+        MeetingSeries,
+        verbose_name=_("series"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="occurrences",
+    )
+    occurrence_number = models.PositiveSmallIntegerField(
+        _("occurrence"), null=True, blank=True
+    )
+    sequence = models.PositiveIntegerField(
+        _("revision"),
+        default=0,
+        help_text=_("iCalendar SEQUENCE: raised each time attendees are re-sent it."),
+    )
 
     objects = AssessmentMeetingQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[Releasable.released_to.field])
@@ -93,6 +209,20 @@ class AssessmentMeeting(Releasable, TimeStamped):
                 condition=Q(starts_at__lt=F("ends_at")),
                 name="meeting_starts_before_it_ends",
                 violation_error_message=_("A meeting must end after it starts."),
+            ),
+            models.UniqueConstraint(
+                fields=["series", "occurrence_number"],
+                condition=Q(series__isnull=False),
+                name="meeting_unique_occurrence_in_series",
+                violation_error_message=_(
+                    "This series already has an occurrence with this number."
+                ),
+            ),
+        ]
+        permissions = [
+            (
+                "correct_published_minutes",
+                _("Can correct published minutes (a new revision)"),
             ),
         ]
         indexes = [models.Index(fields=["starts_at"])]
@@ -111,11 +241,72 @@ class AssessmentMeeting(Releasable, TimeStamped):
             )
 
 
+class InvitationQuerySet(ChildQuerySet):
+    parents = ("meeting",)
+
+
+class Invitation(models.Model):
+    """An attendee of a meeting and their answer (the attendees' through model)."""
+
+    class Response(models.TextChoices):
+        NEEDS_ACTION = "needs_action", _("No answer yet")
+        ACCEPTED = "accepted", _("Accepted")
+        TENTATIVE = "tentative", _("Tentative")
+        DECLINED = "declined", _("Declined")
+
+    meeting = models.ForeignKey(
+        AssessmentMeeting,
+        verbose_name=_("meeting"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attendee"),
+        on_delete=models.PROTECT,
+        related_name="invitations",
+    )
+    response = models.CharField(
+        _("answer"),
+        max_length=12,
+        choices=Response.choices,
+        default=Response.NEEDS_ACTION,
+    )
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    sent_sequence = models.IntegerField(
+        _("last revision sent"),
+        default=-1,
+        help_text=_("The meeting revision last e-mailed to this attendee (-1: none)."),
+    )
+
+    objects = InvitationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting", "user__last_name", "user__first_name", "user__username"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "user"],
+                name="invitation_unique_attendee",
+                violation_error_message=_("This person is already invited."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.meeting} ({self.get_response_display()})"
+
+
 class AgendaItemQuerySet(ChildQuerySet):
     parents = ("meeting",)
 
 
 class AgendaItem(models.Model):
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("Regular item")
+        REVIEW = "review", _("Review item")
+
     meeting = models.ForeignKey(
         AssessmentMeeting,
         verbose_name=_("meeting"),
@@ -138,6 +329,33 @@ class AgendaItem(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(480)],
     )
     notes = models.TextField(_("notes"), blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=Kind.choices, default=Kind.REGULAR
+    )
+    covered = models.BooleanField(
+        _("covered"),
+        default=False,
+        help_text=_(
+            "Tick when the meeting dealt with this item; items left unticked are "
+            "carried onto the next meeting of the series for review."
+        ),
+    )
+    carried_from = models.ForeignKey(
+        "self",
+        verbose_name=_("carried over from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+    )
+    recommendation = models.ForeignKey(
+        "cooperation.Recommendation",
+        verbose_name=_("recommendation under review"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agenda_items",
+    )
 
     objects = AgendaItemQuerySet.as_manager()
     history = HistoricalRecords()

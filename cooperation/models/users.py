@@ -39,6 +39,14 @@ class User(AbstractUser):
         default="en",
     )
 
+    calendar_token_hash = models.CharField(
+        _("calendar feed token (SHA-256)"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("Only the hash is kept; the secret is shown once, when made."),
+    )
+
     objects = UserManager()
     # Password hashes and login times stay out of the audit trail.
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
@@ -46,6 +54,13 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["calendar_token_hash"],
+                condition=~models.Q(calendar_token_hash=""),
+                name="user_unique_calendar_token",
+            ),
+        ]
         permissions = [
             (
                 "view_all_records",

@@ -1,7 +1,10 @@
 """Writes that touch more than one row, change a status or send something.
 
 Views, the admin and management commands all call these functions, so each business
-rule is written once.
+rule is written once. Recommendations, initiatives and releasability live here;
+meetings in ``services.meetings``, scheduling checks and proposed slots in
+``services.scheduling``, invitations, reminders and calendars in
+``services.invitations``.
 """
 
 from collections.abc import Iterable, Sequence
@@ -12,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import (
+from cooperation.models import (
     MANAGE_RELEASABILITY_PERMISSION,
     Initiative,
     Nation,

@@ -1,0 +1,249 @@
+"""Scheduling checks and proposed slots for assessment meetings.
+
+``meeting_check`` answers, for one proposed time, which of the office's rules it
+breaks: an overlap with another meeting of a participating nation or an attendee, a
+public holiday in a participating nation (the ``holidays`` package), or a time outside
+08:00–18:00 local time for a participating nation. The scheduler sees these as warnings
+to confirm; nothing here refuses a meeting.
+
+``meeting_find_slots`` ranks candidate times over a date range by how few checks they
+fail. Both load what they need in a fixed number of queries.
+"""
+
+import datetime
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import holidays
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from cooperation.models import AssessmentMeeting, Nation, User
+
+WORKDAY_START = datetime.time(8, 0)
+WORKDAY_END = datetime.time(18, 0)
+
+
+@dataclass(frozen=True)
+class SchedulingWarning:
+    code: str  # overlap_nation, overlap_attendee, holiday, outside_hours
+    message: str
+
+
+@dataclass
+class Slot:
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    warnings: list[SchedulingWarning] = field(default_factory=list)
+
+    @property
+    def score(self):
+        return len(self.warnings)
+
+
+@cache
+def _holiday_calendar(country_code: str, year: int):
+    try:
+        return holidays.country_holidays(country_code, years=year)
+    except NotImplementedError:  # a country the package does not cover
+        return {}
+
+
+def nation_holiday(nation: Nation, day: datetime.date) -> str | None:
+    """The name of the public holiday in ``nation`` on ``day``, or None."""
+    return _holiday_calendar(nation.iso_alpha2, day.year).get(day)
+
+
+def _local_days(starts_at, ends_at, zone):
+    first = starts_at.astimezone(zone).date()
+    last = (ends_at - datetime.timedelta(microseconds=1)).astimezone(zone).date()
+    day = first
+    while day <= last:
+        yield day
+        day += datetime.timedelta(days=1)
+
+
+def _outside_hours(starts_at, ends_at, zone):
+    local_start = starts_at.astimezone(zone)
+    local_end = ends_at.astimezone(zone)
+    inside = (
+        local_start.date() == local_end.date()
+        and local_start.time() >= WORKDAY_START
+        and local_end.time() <= WORKDAY_END
+    )
+    return not inside
+
+
+class _Context:
+    """What the checks need, loaded once for a whole range of candidate times."""
+
+    def __init__(self, *, user, nations, attendees, window_start, window_end, exclude):
+        self.user = user
+        self.nations = list(nations)
+        self.attendees = list(attendees)
+        nation_ids = [nation.pk for nation in self.nations]
+        attendee_ids = [person.pk for person in self.attendees]
+        others = (
+            AssessmentMeeting.objects.exclude(status=AssessmentMeeting.Status.CANCELLED)
+            .exclude(pk__in=list(exclude))
+            .filter(starts_at__lt=window_end, ends_at__gt=window_start)
+            .filter(Q(nations__in=nation_ids) | Q(attendees__in=attendee_ids))
+            .distinct()
+            .prefetch_related("nations", "attendees")
+        )
+        self.others = list(others)
+        visible = (
+            AssessmentMeeting.objects.visible_to(user)
+            .filter(pk__in=[meeting.pk for meeting in self.others])
+            .values_list("pk", flat=True)
+            if user is not None
+            else []
+        )
+        self.visible_ids = set(visible)
+        self.nation_ids = set(nation_ids)
+        self.attendee_ids = set(attendee_ids)
+        self.zones = {
+            nation.pk: zoneinfo.ZoneInfo(nation.time_zone) for nation in self.nations
+        }
+
+    def _name(self, meeting):
+        if meeting.pk in self.visible_ids:
+            return f"“{meeting.title}”"
+        return _("another meeting not released to you")
+
+    def check(self, starts_at, ends_at) -> list[SchedulingWarning]:
+        warnings = []
+        for meeting in self.others:
+            if not (meeting.starts_at < ends_at and meeting.ends_at > starts_at):
+                continue
+            shared_nations = [
+                n for n in meeting.nations.all() if n.pk in self.nation_ids
+            ]
+            if shared_nations:
+                warnings.append(
+                    SchedulingWarning(
+                        "overlap_nation",
+                        _("Overlaps %(meeting)s, which %(nations)s also attend.")
+                        % {
+                            "meeting": self._name(meeting),
+                            "nations": ", ".join(n.name for n in shared_nations),
+                        },
+                    )
+                )
+            shared_people = [
+                p for p in meeting.attendees.all() if p.pk in self.attendee_ids
+            ]
+            if shared_people:
+                warnings.append(
+                    SchedulingWarning(
+                        "overlap_attendee",
+                        _("Overlaps %(meeting)s, which %(people)s also attend.")
+                        % {
+                            "meeting": self._name(meeting),
+                            "people": ", ".join(str(p) for p in shared_people),
+                        },
+                    )
+                )
+        for nation in self.nations:
+            zone = self.zones[nation.pk]
+            for day in _local_days(starts_at, ends_at, zone):
+                name = nation_holiday(nation, day)
+                if name:
+                    warnings.append(
+                        SchedulingWarning(
+                            "holiday",
+                            _("%(date)s is a public holiday in %(nation)s: %(name)s.")
+                            % {
+                                "date": day.isoformat(),
+                                "nation": nation.name,
+                                "name": name,
+                            },
+                        )
+                    )
+            if _outside_hours(starts_at, ends_at, zone):
+                local_start = starts_at.astimezone(zone)
+                local_end = ends_at.astimezone(zone)
+                warnings.append(
+                    SchedulingWarning(
+                        "outside_hours",
+                        _(
+                            "In %(nation)s it runs %(start)s–%(end)s local time, "
+                            "outside 08:00–18:00."
+                        )
+                        % {
+                            "nation": nation.name,
+                            "start": local_start.strftime("%H:%M"),
+                            "end": local_end.strftime("%H:%M"),
+                        },
+                    )
+                )
+        return warnings
+
+
+def meeting_check(
+    *,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    nations: Iterable[Nation],
+    attendees: Iterable[User] = (),
+    user: User | None = None,
+    exclude_meeting_ids: Sequence[int] = (),
+) -> list[SchedulingWarning]:
+    """The warnings a meeting at this time would raise; [] when it breaks no rule.
+
+    ``user`` is the scheduler: overlapping meetings not released to them are not
+    named. ``exclude_meeting_ids``: the meeting being edited (and its series).
+    """
+    context = _Context(
+        user=user,
+        nations=nations,
+        attendees=attendees,
+        window_start=starts_at,
+        window_end=ends_at,
+        exclude=exclude_meeting_ids,
+    )
+    return context.check(starts_at, ends_at)
+
+
+def meeting_find_slots(
+    *,
+    nations: Iterable[Nation],
+    attendees: Iterable[User] = (),
+    duration: datetime.timedelta,
+    first_day: datetime.date,
+    last_day: datetime.date,
+    time_zone: str = "UTC",
+    step: datetime.timedelta = datetime.timedelta(minutes=30),
+    user: User | None = None,
+    limit: int = 10,
+) -> list[Slot]:
+    """The best ``limit`` start times between two days, fewest warnings first.
+
+    Candidates start every ``step`` from 00:00 on ``first_day`` to the end of
+    ``last_day`` in ``time_zone`` (the meeting's zone); ties go to the earlier time.
+    """
+    zone = zoneinfo.ZoneInfo(time_zone)
+    window_start = datetime.datetime.combine(first_day, datetime.time(0), zone)
+    window_end = datetime.datetime.combine(
+        last_day + datetime.timedelta(days=1), datetime.time(0), zone
+    )
+    context = _Context(
+        user=user,
+        nations=nations,
+        attendees=attendees,
+        window_start=window_start,
+        window_end=window_end + duration,
+        exclude=(),
+    )
+    slots = []
+    start = window_start.astimezone(datetime.UTC)
+    end_limit = window_end.astimezone(datetime.UTC)
+    while start < end_limit:
+        slot = Slot(start, start + duration)
+        slot.warnings = context.check(slot.starts_at, slot.ends_at)
+        slots.append(slot)
+        start += step
+    slots.sort(key=lambda slot: (slot.score, slot.starts_at))
+    return slots[:limit]
