@@ -24,6 +24,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from cooperation.filters.common import FlagFilter
 from cooperation.models import FocusArea, Initiative, Nation, Participation
 
 DATE_RANGES = (
@@ -43,16 +44,6 @@ class NationCodeField(django_filters.fields.ModelChoiceField):
 
 class NationCodeFilter(django_filters.ModelChoiceFilter):
     field_class = NationCodeField
-
-
-class FlagFilter(django_filters.Filter):
-    """A checkbox: ``?name=1`` (or ``on``, ``true``) turns it on; absent is off."""
-
-    field_class = forms.BooleanField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", forms.CheckboxInput)
-        super().__init__(*args, **kwargs)
 
 
 class InitiativeFilterForm(forms.Form):

@@ -25,6 +25,7 @@ from django.db.models import Q, Value
 from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
+from cooperation.filters.common import FlagFilter
 from cooperation.models import (
     AssessmentMeeting,
     FocusArea,
@@ -94,16 +95,6 @@ class NationCodeField(django_filters.fields.ChoiceField):
 
 class NationCodeFilter(django_filters.ChoiceFilter):
     field_class = NationCodeField
-
-
-class FlagFilter(django_filters.Filter):
-    """A checkbox: ``?name=1`` (or ``on``, ``true``) turns it on; absent is off."""
-
-    field_class = forms.BooleanField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", forms.CheckboxInput)
-        super().__init__(*args, **kwargs)
 
 
 class RecommendationFilterForm(forms.Form):
