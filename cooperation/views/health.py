@@ -1,10 +1,36 @@
+"""Health checks for the load balancer and the orchestrator: no login, no session."""
+
+import logging
+
 from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
 
 
 @login_not_required
+@never_cache
 @require_GET
 def healthz(request):
     """Liveness: the process answers. Touches no database."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+@never_cache
+@require_GET
+def readyz(request):
+    """Readiness: the database answers a trivial query."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("Readiness check failed: the database is unreachable")
+        return HttpResponse(
+            "database unavailable", status=503, content_type="text/plain"
+        )
     return HttpResponse("ok", content_type="text/plain")
