@@ -15,6 +15,7 @@ app_name = "cooperation"
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("profile/", profile.profile, name="profile"),
     path("profile/language/", profile.language_switch, name="language-switch"),
     # Nations
