@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from . import roles
 from .models import (
     AssessmentMeeting,
     Initiative,
@@ -106,8 +107,8 @@ class AccountSpec:
     language: str = "en"
     is_staff: bool = False
     is_superuser: bool = False
-    # "<app_label>.<codename>" strings granted directly to the account.
-    permissions: tuple[str, ...] = ()
+    # The roles (groups, see cooperation.roles) the account is given.
+    roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -339,38 +340,6 @@ COORDINATOR = "coordinator"
 COLOMBIA = "colombia"
 BRAZIL = "brazil"
 
-# The domain models a partner may read; reference counters stay internal.
-_RECORDS = (
-    "nation",
-    "focusarea",
-    "initiative",
-    "participation",
-    "assessmentmeeting",
-    "agendaitem",
-    "situationassessment",
-    "initiativeevaluation",
-    "recommendation",
-    "recommendationupdate",
-)
-# What a liaison who may edit changes: the office's records, not reference data.
-_LIAISON_EDITS = (
-    "initiative",
-    "participation",
-    "assessmentmeeting",
-    "agendaitem",
-    "situationassessment",
-    "initiativeevaluation",
-    "recommendation",
-    "recommendationupdate",
-)
-
-
-def _perms(actions: tuple[str, ...], models: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(
-        f"cooperation.{action}_{model}" for model in models for action in actions
-    )
-
-
 ACCOUNTS = (
     AccountSpec(
         username=ADMIN,
@@ -380,6 +349,7 @@ ACCOUNTS = (
         email="admin@example.org",
         is_staff=True,
         is_superuser=True,
+        roles=(roles.ADMINISTRATOR,),
     ),
     AccountSpec(
         username=COORDINATOR,
@@ -391,10 +361,7 @@ ACCOUNTS = (
         time_zone="America/New_York",
         language="en",
         is_staff=True,
-        permissions=(
-            "cooperation.view_all_records",
-            *_perms(("add", "change", "view"), _RECORDS),
-        ),
+        roles=(roles.COORDINATOR,),
     ),
     AccountSpec(
         username=COLOMBIA,
@@ -405,10 +372,7 @@ ACCOUNTS = (
         nation="CO",
         time_zone="America/Bogota",
         language="es",
-        permissions=(
-            *_perms(("view",), ("nation", "focusarea")),
-            *_perms(("add", "change", "view"), _LIAISON_EDITS),
-        ),
+        roles=(roles.EDITOR,),
     ),
     AccountSpec(
         username=BRAZIL,
@@ -419,7 +383,7 @@ ACCOUNTS = (
         nation="BR",
         time_zone="America/Sao_Paulo",
         language="pt",
-        permissions=_perms(("view",), _RECORDS),
+        roles=(roles.VIEWER,),
     ),
 )
 

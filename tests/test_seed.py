@@ -472,7 +472,6 @@ def test_colombian_liaison_may_edit_but_not_see_everything(accounts):
             for action in ("add", "change", "view")
             for model in (
                 "initiative",
-                "assessmentmeeting",
                 "situationassessment",
                 "initiativeevaluation",
                 "recommendation",
@@ -480,6 +479,8 @@ def test_colombian_liaison_may_edit_but_not_see_everything(accounts):
             )
         ]
     )
+    assert [group.name for group in colombia.groups.all()] == ["Editor"]
+    assert not colombia.has_perm("cooperation.add_assessmentmeeting")  # Scheduler's
     assert not colombia.has_perm("cooperation.view_all_records")
     assert not colombia.has_perm("cooperation.change_nation")
 
@@ -493,6 +494,7 @@ def test_brazilian_liaison_only_reads(accounts):
         "America/Sao_Paulo",
         "pt",
     )
+    assert [group.name for group in brazil.groups.all()] == ["Viewer"]
     assert "cooperation.view_initiative" in permissions
     assert all(perm.split(".")[1].startswith("view_") for perm in permissions)
     assert "cooperation.view_all_records" not in permissions

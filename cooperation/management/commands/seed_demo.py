@@ -16,10 +16,9 @@ import zoneinfo
 from collections import Counter
 
 from django.conf import settings
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -240,7 +239,7 @@ class DemoSeeder:
                 )
                 user.set_password(demo_data.DEMO_PASSWORD)
                 self.save_new(user)
-                user.user_permissions.set(self.permissions(spec.permissions))
+                user.groups.set(self.groups(spec.roles))
                 self.created["accounts"] += 1
                 self.new_accounts.append(spec.username)
             elif self.reset_passwords:
@@ -250,18 +249,14 @@ class DemoSeeder:
             self.users[spec.username] = user
 
     @staticmethod
-    def permissions(names):
-        """The ``Permission`` rows for ``"app_label.codename"`` strings."""
-        wanted = {tuple(name.split(".", 1)) for name in names}
-        query = Q(pk__in=[])
-        for app_label, codename in wanted:
-            query |= Q(content_type__app_label=app_label, codename=codename)
-        found = list(Permission.objects.filter(query).select_related("content_type"))
-        missing = wanted - {(p.content_type.app_label, p.codename) for p in found}
+    def groups(names):
+        """The role groups, which the ``0002_roles`` migration creates."""
+        found = list(Group.objects.filter(name__in=names))
+        missing = set(names) - {group.name for group in found}
         if missing:
             raise CommandError(
-                _("Unknown permissions: %(names)s. Run “manage.py migrate” first.")
-                % {"names": ", ".join(sorted(".".join(name) for name in missing))}
+                _("Unknown roles: %(names)s. Run “manage.py migrate” first.")
+                % {"names": ", ".join(sorted(missing))}
             )
         return found
 
