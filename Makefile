@@ -12,7 +12,7 @@ PORT ?= 8000
 help:
 	@echo "make run    set up, migrate, seed the demo data and serve http://$(HOST):$(PORT)"
 	@echo "make test   set up and run the whole test suite"
-	@echo "make lint   ruff"
+	@echo "make lint   ruff and bandit"
 	@echo "make clean  remove the virtual environment and the SQLite database"
 
 # Print the Python 3.12+ the virtual environment is built from.
@@ -50,6 +50,7 @@ test: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/bandit -q -r cooperation portal -ll
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,13 +1,16 @@
 from django.urls import path
 
 from .views import (
+    calendar,
     dashboard,
     health,
+    history,
     initiatives,
     meetings,
     nations,
     profile,
     recommendations,
+    scheduling,
 )
 
 app_name = "cooperation"
@@ -28,6 +31,11 @@ urlpatterns = [
         "initiatives/<int:pk>/", initiatives.initiative_detail, name="initiative-detail"
     ),
     path(
+        "initiatives/<int:pk>/history/",
+        history.initiative_history,
+        name="initiative-history",
+    ),
+    path(
         "initiatives/<int:pk>/edit/",
         initiatives.initiative_edit,
         name="initiative-edit",
@@ -35,8 +43,33 @@ urlpatterns = [
     # Meetings, with the assessments and evaluations recorded from their page
     path("meetings/", meetings.meeting_list, name="meeting-list"),
     path("meetings/new/", meetings.meeting_create, name="meeting-create"),
+    path(
+        "meetings/find-a-time/",
+        scheduling.meeting_find_time,
+        name="meeting-find-time",
+    ),
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting-detail"),
+    # Calendar: invitations answered, .ics downloads, the month and the feed
+    path("meetings/<int:pk>/invite.ics", calendar.meeting_ics, name="meeting-ics"),
+    path("meetings/<int:pk>/rsvp/", calendar.meeting_rsvp, name="meeting-rsvp"),
+    path("calendar/", calendar.calendar_month, name="calendar"),
+    path(
+        "calendar/subscription/",
+        calendar.calendar_subscription,
+        name="calendar-subscription",
+    ),
+    path("calendar/feed/<str:token>.ics", calendar.calendar_feed, name="calendar-feed"),
     path("meetings/<int:pk>/edit/", meetings.meeting_edit, name="meeting-edit"),
+    path("meetings/<int:pk>/cancel/", meetings.meeting_cancel, name="meeting-cancel"),
+    path(
+        "meetings/<int:pk>/minutes/", meetings.meeting_minutes, name="meeting-minutes"
+    ),
+    path(
+        "meetings/<int:pk>/minutes/publish/",
+        meetings.meeting_minutes_publish,
+        name="meeting-minutes-publish",
+    ),
+    path("meetings/<int:pk>/history/", history.meeting_history, name="meeting-history"),
     path(
         "meetings/<int:pk>/assessments/new/",
         meetings.assessment_create,
@@ -77,6 +110,11 @@ urlpatterns = [
         "recommendations/<str:reference>/",
         recommendations.recommendation_detail,
         name="recommendation-detail",
+    ),
+    path(
+        "recommendations/<str:reference>/history/",
+        history.recommendation_history,
+        name="recommendation-history",
     ),
     path(
         "recommendations/<str:reference>/edit/",

@@ -26,10 +26,13 @@ from cooperation.models import (
     FocusArea,
     Initiative,
     InitiativeEvaluation,
+    Invitation,
+    MeetingSeries,
     Nation,
     Participation,
     Recommendation,
     RecommendationUpdate,
+    SentNotification,
     SituationAssessment,
     User,
 )
@@ -831,6 +834,233 @@ def test_form_reports_a_second_evaluation_of_an_initiative_in_a_meeting():
     )
     next_meeting = factories.AssessmentMeetingFactory()
     assert EvaluationForm(data={**data, "meeting": next_meeting.pk}).is_valid()
+
+
+# ------------------------------------------------------------ series and invitations
+
+SeriesForm = forms.modelform_factory(
+    MeetingSeries,
+    fields=[
+        "title",
+        "frequency",
+        "interval",
+        "starts_on",
+        "start_time",
+        "duration_minutes",
+        "time_zone",
+        "until",
+        "count",
+    ],
+)
+
+
+def series_data(**overrides):
+    return {
+        "title": "Quarterly assessment",
+        "frequency": MeetingSeries.Frequency.QUARTERLY,
+        "interval": 1,
+        "starts_on": "2027-01-21",
+        "start_time": "09:00",
+        "duration_minutes": 120,
+        "time_zone": "America/Bogota",
+        "until": "",
+        "count": 4,
+        **overrides,
+    }
+
+
+@covers("series_ends_on_date_or_after_count", DATABASE)
+@pytest.mark.parametrize(
+    ("until", "count"), [(None, None), (datetime.date(2027, 12, 31), 4)]
+)
+def test_database_refuses_series_without_exactly_one_end(until, count):
+    with refused_by_constraint("series_ends_on_date_or_after_count"):
+        factories.MeetingSeriesFactory(until=until, count=count)
+    assert not MeetingSeries.objects.exists()
+
+
+@covers("series_ends_on_date_or_after_count", FORM)
+@pytest.mark.parametrize(
+    "overrides", [{"count": ""}, {"until": "2027-12-31", "count": 4}]
+)
+def test_form_reports_series_without_exactly_one_end(overrides):
+    message = "A series ends either on a date or after a number of occurrences."
+    assert_form_reports(SeriesForm(data=series_data(**overrides)), "__all__", message)
+    assert SeriesForm(data=series_data()).is_valid()
+    assert SeriesForm(data=series_data(until="2027-12-31", count="")).is_valid()
+    series = factories.MeetingSeriesFactory.build(
+        created_by=factories.UserFactory(), until=None, count=None
+    )
+    assert_constraint_reports(series, "series_ends_on_date_or_after_count")
+
+
+@covers("series_interval_range", DATABASE)
+@pytest.mark.parametrize("interval", [0, 13])
+def test_database_refuses_series_interval_outside_one_to_twelve(interval):
+    with refused_by_constraint("series_interval_range"):
+        factories.MeetingSeriesFactory(interval=interval)
+    series = factories.MeetingSeriesFactory()
+    with refused_by_constraint("series_interval_range"):
+        MeetingSeries.objects.filter(pk=series.pk).update(interval=interval)
+
+
+@covers("series_interval_range", FORM)
+@pytest.mark.parametrize(
+    ("interval", "message"),
+    [
+        (0, "Ensure this value is greater than or equal to 1."),
+        (13, "Ensure this value is less than or equal to 12."),
+    ],
+)
+def test_form_reports_series_interval_outside_one_to_twelve(interval, message):
+    assert_form_reports(
+        SeriesForm(data=series_data(interval=interval)), "interval", message
+    )
+    series = factories.MeetingSeriesFactory.build(
+        created_by=factories.UserFactory(), interval=interval
+    )
+    assert_full_clean_reports(series, "interval", message)
+    assert_constraint_reports(series, "series_interval_range")
+
+
+@covers("series_ends_after_it_starts", DATABASE)
+def test_database_refuses_series_ending_before_it_starts():
+    with refused_by_constraint("series_ends_after_it_starts"):
+        factories.MeetingSeriesFactory(
+            starts_on=datetime.date(2027, 5, 1),
+            until=datetime.date(2027, 4, 30),
+            count=None,
+        )
+    assert not MeetingSeries.objects.exists()
+
+
+@covers("series_ends_after_it_starts", FORM)
+def test_form_reports_series_ending_before_it_starts():
+    message = "A series cannot end before its first occurrence."
+    data = series_data(starts_on="2027-05-01", until="2027-04-30", count="")
+    assert_form_reports(SeriesForm(data=data), "__all__", message)
+    # Ending on the day it starts is a series of one.
+    assert SeriesForm(data={**data, "until": "2027-05-01"}).is_valid()
+
+
+OccurrenceForm = forms.modelform_factory(
+    AssessmentMeeting,
+    fields=[
+        "title",
+        "starts_at",
+        "ends_at",
+        "time_zone",
+        "series",
+        "occurrence_number",
+    ],
+)
+
+
+@covers("meeting_unique_occurrence_in_series", DATABASE)
+def test_database_refuses_two_occurrences_with_the_same_number_in_a_series():
+    series = factories.MeetingSeriesFactory()
+    factories.AssessmentMeetingFactory(series=series, occurrence_number=1)
+    with refused_by_constraint(
+        "meeting_unique_occurrence_in_series",
+        sqlite_columns="cooperation_assessmentmeeting.series_id, "
+        "cooperation_assessmentmeeting.occurrence_number",
+    ):
+        factories.AssessmentMeetingFactory(series=series, occurrence_number=1)
+    # Meetings outside a series carry no number and never clash.
+    factories.AssessmentMeetingFactory.create_batch(2)
+    assert AssessmentMeeting.objects.count() == 3
+
+
+@covers("meeting_unique_occurrence_in_series", FORM)
+def test_form_reports_two_occurrences_with_the_same_number_in_a_series():
+    series = factories.MeetingSeriesFactory()
+    factories.AssessmentMeetingFactory(series=series, occurrence_number=1)
+    data = {
+        "title": "Quarterly assessment #1",
+        "starts_at": "2027-05-04 10:00",
+        "ends_at": "2027-05-04 12:00",
+        "time_zone": "America/Bogota",
+        "series": series.pk,
+        "occurrence_number": 1,
+    }
+    assert_form_reports(
+        OccurrenceForm(data=data),
+        "__all__",
+        "This series already has an occurrence with this number.",
+    )
+    assert OccurrenceForm(data={**data, "occurrence_number": 2}).is_valid()
+
+
+InvitationForm = forms.modelform_factory(Invitation, fields=["meeting", "user"])
+
+
+@covers("invitation_unique_attendee", DATABASE)
+def test_database_refuses_inviting_the_same_person_twice():
+    invitation = factories.InvitationFactory()
+    with refused_by_constraint(
+        "invitation_unique_attendee",
+        sqlite_columns="cooperation_invitation.meeting_id, "
+        "cooperation_invitation.user_id",
+    ):
+        factories.InvitationFactory(meeting=invitation.meeting, user=invitation.user)
+    assert Invitation.objects.count() == 1
+
+
+@covers("invitation_unique_attendee", FORM)
+def test_form_reports_inviting_the_same_person_twice():
+    invitation = factories.InvitationFactory()
+    data = {"meeting": invitation.meeting.pk, "user": invitation.user.pk}
+    assert_form_reports(
+        InvitationForm(data=data), "__all__", "This person is already invited."
+    )
+    other = factories.UserFactory()
+    assert InvitationForm(data={**data, "user": other.pk}).is_valid()
+
+
+@covers("user_unique_calendar_token", DATABASE)
+def test_database_refuses_two_users_with_the_same_calendar_token():
+    factories.UserFactory(calendar_token_hash="a" * 64)
+    with refused_by_constraint(
+        "user_unique_calendar_token",
+        sqlite_columns="cooperation_user.calendar_token_hash",
+    ):
+        factories.UserFactory(calendar_token_hash="a" * 64)
+    # Users without a token (an empty hash) are many.
+    factories.UserFactory.create_batch(2, calendar_token_hash="")
+    assert User.objects.count() == 3
+
+
+@covers("user_unique_calendar_token", FORM)
+def test_full_clean_reports_two_users_with_the_same_calendar_token():
+    # The hash is not editable, so no form offers it; full_clean still checks.
+    factories.UserFactory(calendar_token_hash="b" * 64)
+    duplicate = factories.UserFactory.build(calendar_token_hash="b" * 64)
+    with pytest.raises(ValidationError) as excinfo:
+        duplicate.full_clean()
+    constraint = get_constraint(User, "user_unique_calendar_token")
+    assert excinfo.value.message_dict["__all__"] == [
+        constraint.get_violation_error_message()
+    ]
+    factories.UserFactory.build(calendar_token_hash="").full_clean()
+    with pytest.raises(FieldError):
+        forms.modelform_factory(User, fields=["calendar_token_hash"])
+
+
+@covers_unique("SentNotification.key", DATABASE)
+def test_database_refuses_a_second_notification_with_the_same_key():
+    sent = factories.SentNotificationFactory()
+    with refused_as_duplicate(SentNotification, "key"):
+        factories.SentNotificationFactory(key=sent.key)
+    assert SentNotification.objects.count() == 1
+
+
+@covers_unique("SentNotification.key", FORM)
+def test_form_reports_a_second_notification_with_the_same_key():
+    sent = factories.SentNotificationFactory()
+    form = forms.modelform_factory(
+        SentNotification, fields=["key", "kind", "recipient"]
+    )(data={"key": sent.key, "kind": sent.kind, "recipient": sent.recipient.pk})
+    assert_form_reports(form, "key", "Sent notification with this Key already exists.")
 
 
 # ---------------------------------------------------------------- recommendations

@@ -89,6 +89,4 @@ class MeetingFilter(django_filters.FilterSet):
             return queryset
         attended = AssessmentMeeting.attendees.through.objects.filter(user=user)
         # A subquery rather than a join, so a meeting is never listed twice.
-        return queryset.filter(
-            Q(chair=user) | Q(pk__in=attended.values("assessmentmeeting_id"))
-        )
+        return queryset.filter(Q(chair=user) | Q(pk__in=attended.values("meeting_id")))

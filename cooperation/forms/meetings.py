@@ -18,10 +18,12 @@ from cooperation.models import (
     FocusArea,
     Initiative,
     InitiativeEvaluation,
+    MeetingSeries,
     Nation,
     SituationAssessment,
     User,
 )
+from cooperation.services.meetings import MAX_OCCURRENCES
 from cooperation.validators import available_time_zones
 
 MAX_AGENDA_ITEMS = 100
@@ -121,12 +123,10 @@ class MeetingForm(forms.ModelForm):
             "chair",
             "nations",
             "attendees",
-            "minutes",
         ]
         widgets = {
             "nations": forms.CheckboxSelectMultiple,
             "attendees": forms.SelectMultiple(attrs={"size": 8}),
-            "minutes": forms.Textarea(attrs={"rows": 6}),
         }
 
     def __init__(self, *args, user=None, **kwargs):
@@ -159,7 +159,6 @@ class MeetingForm(forms.ModelForm):
             "Hold Ctrl (Cmd on a Mac) to choose several people."
         )
         self.fields["nations"].queryset = active_nations(keep=nation_ids)
-        limit_length(self.fields["minutes"], 50_000)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -170,7 +169,6 @@ class MeetingForm(forms.ModelForm):
             Row(Column("location"), Column("online_url")),
             "chair",
             Row(Column("nations", css_class="col-md-5"), Column("attendees")),
-            "minutes",
         )
 
     def clean(self):
@@ -218,7 +216,7 @@ class MeetingForm(forms.ModelForm):
 class AgendaItemForm(forms.ModelForm):
     class Meta:
         model = AgendaItem
-        fields = ["title", "presenter", "duration_minutes", "notes"]
+        fields = ["title", "presenter", "duration_minutes", "notes", "covered"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
@@ -386,3 +384,199 @@ class InitiativeEvaluationForm(forms.ModelForm):
             if duplicate:
                 raise forms.ValidationError(DUPLICATE_EVALUATION, code="duplicate")
         return cleaned
+
+
+# --------------------------------------------------------- series, scope, warnings
+
+SCOPE_THIS = "this"
+SCOPE_FOLLOWING = "following"
+SCOPE_CHOICES = [
+    (SCOPE_THIS, _("This occurrence only")),
+    (SCOPE_FOLLOWING, _("This and following occurrences")),
+]
+
+
+class RepeatForm(forms.Form):
+    """Whether a new meeting repeats, and until when: the "Repeat" section."""
+
+    ENDS_ON_DATE = "on_date"
+    ENDS_AFTER_COUNT = "after_count"
+
+    frequency = forms.ChoiceField(
+        label=_("Repeat"),
+        required=False,
+        choices=[("", _("Does not repeat")), *MeetingSeries.Frequency.choices],
+    )
+    interval = forms.IntegerField(
+        label=_("Every"),
+        min_value=1,
+        max_value=12,
+        initial=1,
+        required=False,
+        help_text=_("1 = every week/month/quarter, 2 = every other one, …"),
+    )
+    ends = forms.ChoiceField(
+        label=_("Ends"),
+        choices=[
+            (ENDS_AFTER_COUNT, _("After a number of occurrences")),
+            (ENDS_ON_DATE, _("On a date")),
+        ],
+        initial=ENDS_AFTER_COUNT,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    count = forms.IntegerField(
+        label=_("Number of occurrences"),
+        min_value=1,
+        max_value=MAX_OCCURRENCES,
+        initial=4,
+        required=False,
+    )
+    until = forms.DateField(
+        label=_("Ends on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    prefix = "repeat"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["interval"].widget.attrs.update(min="1", max="12")
+        self.fields["count"].widget.attrs.update(min="1", max=str(MAX_OCCURRENCES))
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Row(Column("frequency"), Column("interval", css_class="col-md-3")),
+            Row(Column("ends"), Column("count"), Column("until")),
+        )
+
+    @property
+    def repeats(self):
+        return bool(self.cleaned_data.get("frequency"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("frequency"):
+            return cleaned
+        if not cleaned.get("interval"):
+            cleaned["interval"] = 1
+        ends = cleaned.get("ends") or self.ENDS_AFTER_COUNT
+        if ends == self.ENDS_ON_DATE:
+            cleaned["count"] = None
+            if not cleaned.get("until") and "until" not in self.errors:
+                self.add_error(
+                    "until",
+                    forms.ValidationError(
+                        _("Choose the date the series ends on."), code="required"
+                    ),
+                )
+        else:
+            cleaned["until"] = None
+            if not cleaned.get("count") and "count" not in self.errors:
+                self.add_error(
+                    "count",
+                    forms.ValidationError(
+                        _("Choose how many occurrences the series has."),
+                        code="required",
+                    ),
+                )
+        return cleaned
+
+
+class ScopeForm(forms.Form):
+    """Which occurrences of a series a change applies to."""
+
+    scope = forms.ChoiceField(
+        label=_("Apply to"),
+        choices=SCOPE_CHOICES,
+        initial=SCOPE_THIS,
+        widget=forms.RadioSelect,
+    )
+
+    prefix = "scope"
+
+
+class ConfirmWarningsForm(forms.Form):
+    """The scheduler's confirmation that they read the scheduling warnings.
+
+    ``warnings_digest`` names the warnings they saw: when the warnings differ at
+    the next POST, the confirmation does not count.
+    """
+
+    confirm_warnings = forms.BooleanField(
+        label=_("I have read these warnings and want to schedule anyway"),
+        required=True,
+    )
+    warnings_digest = forms.CharField(
+        widget=forms.HiddenInput, required=False, max_length=64
+    )
+
+    prefix = "confirm"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirm_warnings"].widget.attrs["required"] = "required"
+
+    def confirms(self, digest):
+        return self.is_valid() and self.cleaned_data["warnings_digest"] == digest
+
+    def posted_digest(self):
+        return (self.data.get(self.add_prefix("warnings_digest")) or "").strip()
+
+
+class MinutesForm(forms.Form):
+    minutes = forms.CharField(
+        label=_("Minutes"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=50_000,
+        strip=True,
+    )
+
+
+def prefill_from_query(query, *, user=None):
+    """Initial values of a new meeting from the find-a-time page's link.
+
+    ``?starts_at=<ISO>&time_zone=<zone>&nations=<code>…&duration=<minutes>``; a
+    value that does not parse is ignored (this only fills in the form).
+    """
+    initial = {}
+    zone_name = (query.get("time_zone") or "").strip()
+    if zone_name in available_time_zones():
+        initial["time_zone"] = zone_name
+    zone = zoneinfo.ZoneInfo(initial["time_zone"]) if "time_zone" in initial else None
+    raw = (query.get("starts_at") or "").strip().replace(" ", "+")
+    starts = None
+    if raw and len(raw) <= 40:
+        try:
+            starts = datetime.datetime.fromisoformat(raw)
+        except ValueError:
+            starts = None
+    if starts is not None:
+        if starts.tzinfo is not None:
+            starts = starts.astimezone(zone or datetime.UTC).replace(tzinfo=None)
+            if zone is None:
+                initial["time_zone"] = "UTC"
+        initial["starts_at"] = starts
+        try:
+            duration = int(query.get("duration", ""))
+        except ValueError:
+            duration = None
+        if duration and 1 <= duration <= 24 * 60:
+            initial["ends_at"] = starts + datetime.timedelta(minutes=duration)
+    codes = [code.strip().upper() for code in query.getlist("nations")][:50]
+    if codes:
+        ids = [int(code) for code in codes if code.isdigit()]
+        nations = Nation.objects.filter(is_active=True).filter(
+            Q(iso_alpha2__in=[c for c in codes if len(c) == 2]) | Q(pk__in=ids)
+        )
+        initial["nations"] = list(nations.values_list("pk", flat=True))
+    attendee_ids = [
+        int(value) for value in query.getlist("attendees")[:100] if value.isdigit()
+    ]
+    if attendee_ids:
+        initial["attendees"] = list(
+            active_users().filter(pk__in=attendee_ids).values_list("pk", flat=True)
+        )
+    return initial

@@ -218,11 +218,13 @@ def meeting_find_slots(
     step: datetime.timedelta = datetime.timedelta(minutes=30),
     user: User | None = None,
     limit: int = 10,
+    not_before: datetime.datetime | None = None,
 ) -> list[Slot]:
     """The best ``limit`` start times between two days, fewest warnings first.
 
     Candidates start every ``step`` from 00:00 on ``first_day`` to the end of
     ``last_day`` in ``time_zone`` (the meeting's zone); ties go to the earlier time.
+    ``not_before`` (e.g. now) drops the candidates that start earlier than it.
     """
     zone = zoneinfo.ZoneInfo(time_zone)
     window_start = datetime.datetime.combine(first_day, datetime.time(0), zone)
@@ -241,6 +243,9 @@ def meeting_find_slots(
     start = window_start.astimezone(datetime.UTC)
     end_limit = window_end.astimezone(datetime.UTC)
     while start < end_limit:
+        if not_before is not None and start < not_before:
+            start += step
+            continue
         slot = Slot(start, start + duration)
         slot.warnings = context.check(slot.starts_at, slot.ends_at)
         slots.append(slot)

@@ -6,9 +6,12 @@ reached only through that meeting.
 """
 
 import datetime
+import hashlib
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import (
     Case,
@@ -23,9 +26,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from cooperation import services
 from cooperation.filters.meetings import MeetingFilter
@@ -33,19 +40,31 @@ from cooperation.forms.common import releasability_form_for, release_kwargs
 from cooperation.forms.meetings import (
     DUPLICATE_ASSESSMENT,
     DUPLICATE_EVALUATION,
+    SCOPE_FOLLOWING,
+    SCOPE_THIS,
     AgendaFormSet,
+    ConfirmWarningsForm,
     InitiativeEvaluationForm,
     MeetingForm,
+    MinutesForm,
+    RepeatForm,
+    ScopeForm,
     SituationAssessmentForm,
+    prefill_from_query,
     zone_or_utc,
 )
 from cooperation.models import (
     AssessmentMeeting,
     InitiativeEvaluation,
+    Invitation,
+    MeetingSeries,
     Nation,
     Recommendation,
     SituationAssessment,
 )
+from cooperation.services import meetings as meeting_services
+from cooperation.services import scheduling
+from cooperation.services.meetings import CORRECT_MINUTES_PERMISSION
 
 from .access import get_meeting_for
 from .common import Column, list_page
@@ -182,49 +201,191 @@ def schedule_agenda(meeting, items):
     return sum(item.duration_minutes for item in items)
 
 
-@require_GET
-def meeting_detail(request, pk):
+def series_context(user, meeting):
+    """Where ``meeting`` sits in its series: its number, the total, and the
+    previous and next occurrences released to ``user`` (one query)."""
+    if meeting.series_id is None:
+        return {}
+    visible = AssessmentMeeting.objects.visible_to(user).filter(pk=OuterRef("pk"))
+    siblings = list(
+        AssessmentMeeting.objects.filter(series_id=meeting.series_id)
+        .annotate(visible=Exists(visible))
+        .order_by("occurrence_number")
+        .values("pk", "occurrence_number", "title", "status", "starts_at", "visible")
+    )
+    number = meeting.occurrence_number or 0
+    earlier = [s for s in siblings if s["visible"] and s["occurrence_number"] < number]
+    later = [s for s in siblings if s["visible"] and s["occurrence_number"] > number]
+    return {
+        "series_total": len(siblings),
+        "previous_occurrence": earlier[-1] if earlier else None,
+        "next_occurrence": later[0] if later else None,
+    }
+
+
+def meeting_page_context(request, meeting, *, minutes_form=None, cancel_form=None):
+    """Everything the meeting page shows, in a fixed number of queries."""
     user = request.user
-    meeting = get_meeting_for(user, pk)
     agenda_items = list(meeting.agenda_items.select_related("presenter"))
     agenda_minutes = schedule_agenda(meeting, agenda_items)
     meeting_minutes = int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
     nations, released_to = meeting_nations(meeting)
     assessments = list(meeting.assessments.select_related("nation", "focus_area"))
     assessed = {assessment.nation_id for assessment in assessments}
+    # Recommendations raised here or reviewed on the agenda, each released to the
+    # user; a review item of a recommendation withheld from them shows no title.
+    related = list(
+        Recommendation.objects.visible_to(user)
+        .filter(Q(source_meeting=meeting) | Q(agenda_items__meeting=meeting))
+        .distinct()
+        .select_related("owner")
+        .order_by("reference")
+    )
+    reviewed = {recommendation.pk: recommendation for recommendation in related}
+    for item in agenda_items:
+        item.visible_recommendation = reviewed.get(item.recommendation_id)
+    invitations = list(
+        Invitation.objects.filter(meeting=meeting).select_related("user")
+    )
+    my_invitation = next(
+        (invitation for invitation in invitations if invitation.user_id == user.pk),
+        None,
+    )
+    published = meeting.minutes_status == AssessmentMeeting.MinutesStatus.PUBLISHED
+    can_change = user.has_perm("cooperation.change_assessmentmeeting")
+    can_correct = user.has_perm(CORRECT_MINUTES_PERMISSION)
+    open_meeting = meeting.status not in (
+        AssessmentMeeting.Status.HELD,
+        AssessmentMeeting.Status.CANCELLED,
+    )
+    if minutes_form is None and (
+        (can_change and not published) or (can_correct and published)
+    ):
+        minutes_form = MinutesForm(initial={"minutes": meeting.minutes})
+    if cancel_form is None and can_change and open_meeting:
+        cancel_form = ScopeForm() if meeting.series_id else None
+    user_zone = timezone.get_current_timezone_name()
+    context = {
+        "meeting": meeting,
+        "user_zone": user_zone,
+        "zone_differs": meeting.time_zone != user_zone,
+        "agenda_items": agenda_items,
+        "agenda_minutes": agenda_minutes,
+        "agenda_overruns": agenda_minutes > meeting_minutes,
+        "meeting_minutes": meeting_minutes,
+        "nations": nations,
+        "released_to": released_to,
+        "invitations": invitations,
+        "my_invitation": my_invitation,
+        "attendees": [invitation.user for invitation in invitations],
+        "assessments": assessments,
+        "unassessed_nations": [n for n in nations if n.pk not in assessed],
+        # An initiative or recommendation has releasability of its own: show
+        # only those released to this user.
+        "evaluations": list(
+            InitiativeEvaluation.objects.visible_to(user)
+            .filter(meeting=meeting)
+            .select_related("initiative")
+        ),
+        "recommendations": [r for r in related if r.source_meeting_id == meeting.pk],
+        "minutes_published": published,
+        "minutes_form": minutes_form,
+        "can_cancel": can_change and open_meeting,
+        "cancel_form": cancel_form,
+        **series_context(user, meeting),
+    }
+    return context
+
+
+@require_GET
+def meeting_detail(request, pk):
+    meeting = get_meeting_for(request.user, pk)
     return render(
         request,
         "cooperation/meeting_detail.html",
-        {
-            "meeting": meeting,
-            "user_zone": timezone.get_current_timezone_name(),
-            "zone_differs": meeting.time_zone != timezone.get_current_timezone_name(),
-            "agenda_items": agenda_items,
-            "agenda_minutes": agenda_minutes,
-            "agenda_overruns": agenda_minutes > meeting_minutes,
-            "meeting_minutes": meeting_minutes,
-            "nations": nations,
-            "released_to": released_to,
-            "attendees": list(
-                meeting.attendees.order_by("last_name", "first_name", "username")
-            ),
-            "assessments": assessments,
-            "unassessed_nations": [n for n in nations if n.pk not in assessed],
-            # An initiative or recommendation has releasability of its own: show
-            # only those released to this user.
-            "evaluations": list(
-                InitiativeEvaluation.objects.visible_to(user)
-                .filter(meeting=meeting)
-                .select_related("initiative")
-            ),
-            "recommendations": list(
-                Recommendation.objects.visible_to(user)
-                .filter(source_meeting=meeting)
-                .select_related("owner")
-                .order_by("reference")
-            ),
-        },
+        meeting_page_context(request, meeting),
     )
+
+
+@require_POST
+def meeting_minutes(request, pk):
+    """Save the draft minutes, or correct published ones (a new revision)."""
+    user = request.user
+    meeting = get_meeting_for(user, pk)
+    published = meeting.minutes_status == AssessmentMeeting.MinutesStatus.PUBLISHED
+    if published and not user.has_perm(CORRECT_MINUTES_PERMISSION):
+        raise PermissionDenied
+    if not published and not user.has_perm("cooperation.change_assessmentmeeting"):
+        raise PermissionDenied
+    form = MinutesForm(request.POST)
+    if form.is_valid():
+        try:
+            meeting_services.meeting_save_minutes(
+                meeting=meeting, user=user, minutes=form.cleaned_data["minutes"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            if published:
+                messages.success(request, gettext("Minutes corrected."))
+            else:
+                messages.success(request, gettext("Draft minutes saved."))
+            return redirect(meeting.get_absolute_url() + "#minutes")
+    return render(
+        request,
+        "cooperation/meeting_detail.html",
+        meeting_page_context(request, meeting, minutes_form=form),
+        status=400,
+    )
+
+
+@permission_required("cooperation.change_assessmentmeeting", raise_exception=True)
+@require_POST
+def meeting_minutes_publish(request, pk):
+    meeting = get_meeting_for(request.user, pk)
+    try:
+        meeting_services.meeting_publish_minutes(meeting=meeting, user=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, gettext("Minutes published."))
+    return redirect(meeting.get_absolute_url() + "#minutes")
+
+
+@permission_required("cooperation.change_assessmentmeeting", raise_exception=True)
+@require_POST
+def meeting_cancel(request, pk):
+    meeting = get_meeting_for(request.user, pk)
+    scope = SCOPE_THIS
+    if meeting.series_id:
+        form = ScopeForm(request.POST)
+        if not form.is_valid():
+            return render(
+                request,
+                "cooperation/meeting_detail.html",
+                meeting_page_context(request, meeting, cancel_form=form),
+                status=400,
+            )
+        scope = form.cleaned_data["scope"]
+    try:
+        cancelled = meeting_services.meeting_cancel(
+            meeting=meeting, user=request.user, scope=scope
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "Meeting cancelled; attendees are told.",
+                "%(count)d meetings cancelled; attendees are told.",
+                len(cancelled),
+            )
+            % {"count": len(cancelled)},
+        )
+    return redirect(meeting)
 
 
 # -------------------------------------------------------------------------- forms
@@ -236,30 +397,169 @@ def all_valid(*forms):
     return all(results)
 
 
+@dataclass
+class Planned:
+    """One meeting the form would save: its number in a series, and its times."""
+
+    label: str | None
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+
+
+def in_zone(value, zone_name):
+    return f"{timezone.localtime(value, zone_or_utc(zone_name)):%Y-%m-%d %H:%M}"
+
+
+def plan_new(cleaned, repeat_cleaned):
+    """The meetings a create form would save: one, or each occurrence of a series."""
+    starts_at, ends_at = cleaned["starts_at"], cleaned["ends_at"]
+    if not repeat_cleaned.get("frequency"):
+        return [Planned(None, starts_at, ends_at)], None
+    zone_name = cleaned["time_zone"]
+    local = timezone.localtime(starts_at, zone_or_utc(zone_name))
+    duration = int((ends_at - starts_at).total_seconds() // 60)
+    series = {
+        "frequency": repeat_cleaned["frequency"],
+        "interval": repeat_cleaned["interval"],
+        "starts_on": local.date(),
+        "start_time": local.time().replace(second=0, microsecond=0),
+        "duration_minutes": duration,
+        "time_zone": zone_name,
+        "until": repeat_cleaned.get("until"),
+        "count": repeat_cleaned.get("count"),
+    }
+    # The series' own rules (duration 15–720 minutes, end after start…) first.
+    MeetingSeries(title=cleaned["title"], **series).full_clean(
+        exclude=["title", "created_by"]
+    )
+    times = meeting_services.series_occurrence_times(**series)
+    plan = [
+        Planned(
+            gettext("Occurrence %(number)d of %(total)d, %(when)s")
+            % {
+                "number": time.number,
+                "total": len(times),
+                "when": f"{in_zone(time.starts_at, zone_name)} {zone_name}",
+            },
+            time.starts_at,
+            time.ends_at,
+        )
+        for time in times
+    ]
+    return plan, series
+
+
+def plan_edit(stored, cleaned, scope):
+    """The meetings an edit would change, with their new times."""
+    targets = (
+        meeting_services.following_occurrences(stored)
+        if scope == SCOPE_FOLLOWING
+        else [stored]
+    )
+    times = meeting_services.shifted_times(
+        meeting=stored,
+        others=targets,
+        starts_at=cleaned["starts_at"],
+        ends_at=cleaned["ends_at"],
+        time_zone=cleaned["time_zone"],
+    )
+    plan = []
+    for target in targets:
+        starts_at, ends_at = times[target.pk]
+        label = None
+        if len(targets) > 1:
+            label = gettext("Occurrence %(number)d, %(when)s") % {
+                "number": target.occurrence_number,
+                "when": f"{in_zone(starts_at, cleaned['time_zone'])} "
+                f"{cleaned['time_zone']}",
+            }
+        plan.append(Planned(label, starts_at, ends_at))
+    return plan, [target.pk for target in targets]
+
+
+def plan_warnings(plan, cleaned, user, exclude):
+    """Every scheduling warning of every planned meeting, labelled."""
+    nations = list(cleaned.get("nations") or [])
+    attendees = list(cleaned.get("attendees") or [])
+    warnings = []
+    for planned in plan:
+        for warning in scheduling.meeting_check(
+            starts_at=planned.starts_at,
+            ends_at=planned.ends_at,
+            nations=nations,
+            attendees=attendees,
+            user=user,
+            exclude_meeting_ids=exclude,
+        ):
+            warnings.append(
+                {
+                    "occurrence": planned.label,
+                    "code": warning.code,
+                    "message": warning.message,
+                }
+            )
+    return warnings
+
+
+def warnings_digest(warnings):
+    text = "\n".join(
+        f"{w['occurrence'] or ''}|{w['code']}|{w['message']}" for w in warnings
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def meeting_form_page(request, meeting):
     creating = meeting.pk is None
+    user = request.user
     data = request.POST if request.method == "POST" else None
-    form = MeetingForm(data, instance=meeting, user=request.user)
+    initial = prefill_from_query(request.GET) if creating and data is None else None
+    form = MeetingForm(data, instance=meeting, user=user, initial=initial)
     agenda = AgendaFormSet(data, instance=meeting, prefix="agenda")
+    repeat = RepeatForm(data) if creating else None
+    scope_form = ScopeForm(data) if meeting.series_id else None
     release_form = releasability_form_for(
-        request.user, data, record=None if creating else meeting
+        user, data, record=None if creating else meeting
     )
-    if data is not None and all_valid(form, agenda, release_form):
-        with transaction.atomic():
-            meeting = form.save()
-            agenda.save_in_order(meeting)
-            services.record_release(
-                record=meeting,
-                user=request.user,
-                creating=creating,
-                **release_kwargs(release_form),
-            )
-        if creating:
-            text = gettext("Meeting “%s” created.")
+    confirm = ConfirmWarningsForm(data)
+    warnings = []
+    warnings_changed = False
+    if data is not None and all_valid(form, agenda, repeat, scope_form, release_form):
+        cleaned = form.cleaned_data
+        scope = scope_form.cleaned_data["scope"] if scope_form else SCOPE_THIS
+        series = None
+        try:
+            if creating:
+                plan, series = plan_new(cleaned, repeat.cleaned_data)
+                exclude = []
+            else:
+                stored = AssessmentMeeting.objects.get(pk=meeting.pk)
+                plan, exclude = plan_edit(stored, cleaned, scope)
+        except ValidationError as error:
+            (repeat or form).add_error(None, error.messages)
         else:
-            text = gettext("Meeting “%s” saved.")
-        messages.success(request, text % meeting.title)
-        return redirect(meeting)
+            warnings = plan_warnings(plan, cleaned, user, exclude)
+            digest = warnings_digest(warnings)
+            if not warnings or confirm.confirms(digest):
+                try:
+                    saved = save_meeting(
+                        request,
+                        meeting=meeting,
+                        form=form,
+                        agenda=agenda,
+                        release_form=release_form,
+                        series=series,
+                        scope=scope,
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error.messages)
+                else:
+                    return redirect(saved)
+            else:
+                posted = confirm.posted_digest()
+                warnings_changed = bool(posted) and posted != digest
+                if posted != digest:
+                    # New warnings: ask again, with nothing ticked.
+                    confirm = ConfirmWarningsForm(initial={"warnings_digest": digest})
     return render(
         request,
         "cooperation/meeting_form.html",
@@ -267,9 +567,94 @@ def meeting_form_page(request, meeting):
             "meeting": None if creating else meeting,
             "form": form,
             "agenda": agenda,
+            "repeat": repeat,
+            "scope_form": scope_form,
             "release_form": release_form,
+            "warnings": warnings,
+            "warnings_changed": warnings_changed,
+            "confirm": confirm if warnings else None,
         },
     )
+
+
+def save_meeting(request, *, meeting, form, agenda, release_form, series, scope):
+    """Save what the meeting form planned; returns the meeting to show next."""
+    user = request.user
+    cleaned = form.cleaned_data
+    creating = meeting.pk is None
+    with transaction.atomic():
+        if series is not None:
+            created = meeting_services.meeting_schedule_series(
+                user=user,
+                title=cleaned["title"],
+                nations=cleaned["nations"],
+                attendees=cleaned["attendees"],
+                location=cleaned["location"],
+                online_url=cleaned["online_url"],
+                chair=cleaned["chair"],
+                **series,
+                **release_kwargs(release_form),
+            )
+            first = created.occurrences.order_by("occurrence_number").first()
+            agenda.save_in_order(first)
+            count = created.occurrences.count()
+            messages.success(
+                request,
+                ngettext(
+                    "Series “%(title)s” scheduled: %(count)d meeting.",
+                    "Series “%(title)s” scheduled: %(count)d meetings.",
+                    count,
+                )
+                % {"title": created.title, "count": count},
+            )
+            return first
+        if creating:
+            meeting = form.save()
+            agenda.save_in_order(meeting)
+            services.record_release(
+                record=meeting,
+                user=user,
+                creating=True,
+                **release_kwargs(release_form),
+            )
+            if meeting.status == AssessmentMeeting.Status.SCHEDULED:
+                meeting_services.meeting_notify_on_commit(
+                    meeting=meeting, kind="request"
+                )
+            messages.success(request, gettext("Meeting “%s” created.") % meeting.title)
+            return meeting
+        # The agenda first: marking the meeting held carries over what it left open.
+        agenda.save_in_order(meeting)
+        changed = meeting_services.meeting_update_occurrence(
+            meeting=meeting,
+            user=user,
+            scope=scope,
+            title=cleaned["title"],
+            status=cleaned["status"],
+            starts_at=cleaned["starts_at"],
+            ends_at=cleaned["ends_at"],
+            time_zone=cleaned["time_zone"],
+            location=cleaned["location"],
+            online_url=cleaned["online_url"],
+            chair=cleaned["chair"],
+            nations=cleaned["nations"],
+            attendees=cleaned["attendees"],
+        )
+        for record in changed:
+            services.record_release(
+                record=record, user=user, **release_kwargs(release_form)
+            )
+    saved = changed[0]
+    if len(changed) > 1:
+        text = ngettext(
+            "Meeting “%(title)s” and %(count)d following occurrence saved.",
+            "Meeting “%(title)s” and %(count)d following occurrences saved.",
+            len(changed) - 1,
+        ) % {"title": saved.title, "count": len(changed) - 1}
+    else:
+        text = gettext("Meeting “%s” saved.") % saved.title
+    messages.success(request, text)
+    return saved
 
 
 @permission_required("cooperation.add_assessmentmeeting", raise_exception=True)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cooperation import demo_data, services
+from cooperation import demo_data, roles, services
 from cooperation.models import (
     AgendaItem,
     AssessmentMeeting,
@@ -250,7 +250,8 @@ class DemoSeeder:
 
     @staticmethod
     def groups(names):
-        """The role groups, which the ``0002_roles`` migration creates."""
+        """The role groups, brought up to date first (``roles.sync_roles``)."""
+        roles.sync_roles()
         found = list(Group.objects.filter(name__in=names))
         missing = set(names) - {group.name for group in found}
         if missing:
