@@ -93,15 +93,17 @@ PAGES = (
     "/meetings/",
     "/recommendations/",
     "/profile/",
+    "/calendar/",
 )
 
 
-@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("username", ["colombia", "coordinator"])
+@pytest.mark.parametrize("width", [1280, 992, 390])
 def test_pages_fit_the_screen_without_console_errors_at_desktop_and_phone_width(
-    page, width, tmp_path
+    page, width, username, tmp_path
 ):
     page.set_viewport_size({"width": width, "height": 900})
-    login(page, "colombia")
+    login(page, username)
     meeting = AssessmentMeeting.objects.get(title=HELD_MEETING)
     recommendation = Recommendation.objects.order_by("reference").first()
     for path in (
