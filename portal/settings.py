@@ -5,6 +5,7 @@ Everything that differs between a laptop and production comes from the environme
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -58,6 +59,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "cooperation",
 ]
 
@@ -71,11 +76,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "cooperation.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages: an expired session is ended with a message on the login page.
+    "cooperation.middleware.SessionExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -119,7 +129,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "cooperation.User"
-AUTHENTICATION_BACKENDS = ["cooperation.backends.NationAwareModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses any login attempt for an account and address that is locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "cooperation.backends.NationAwareModelBackend",
+]
+
+# Argon2 for new and changed passwords; the others only check (and upgrade on the next
+# login) hashes made before Argon2 was the default.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -137,6 +161,35 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cooperation:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# Brute-force protection (django-axes): 5 failed logins for the same account from the
+# same address lock that pair out for 15 minutes; a successful login resets the count.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(
+    minutes=int(os.environ.get("DJANGO_LOGIN_LOCKOUT_MINUTES", "15"))
+)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cooperation.auth_log.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# The client address is REMOTE_ADDR, which a client cannot forge; behind a proxy (see
+# DJANGO_BEHIND_PROXY below) it is the address the proxy appended to X-Forwarded-For.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# Sessions end after 30 minutes without a request and 12 hours after the login,
+# whatever the activity (cooperation.middleware.SessionExpiryMiddleware).
+PORTAL_SESSION_IDLE_TIMEOUT = timedelta(
+    minutes=int(os.environ.get("DJANGO_SESSION_IDLE_MINUTES", "30"))
+)
+PORTAL_SESSION_MAX_AGE = timedelta(
+    hours=int(os.environ.get("DJANGO_SESSION_MAX_HOURS", "12"))
+)
+SESSION_COOKIE_AGE = int(PORTAL_SESSION_MAX_AGE.total_seconds())
+
+# The admin asks for a TOTP code (django-otp) on top of the password in production.
+PORTAL_ADMIN_REQUIRE_OTP = not DEBUG
+OTP_TOTP_ISSUER = "Partner Coordination Portal"
 
 # Internationalisation: stored in UTC, shown in each user's own zone and language.
 LANGUAGE_CODE = "en"
@@ -196,6 +249,10 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
     if env_bool("DJANGO_BEHIND_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+        # One trusted proxy: the client is the address it appended, not what the
+        # client itself put in X-Forwarded-For.
+        AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+        AXES_IPWARE_PROXY_COUNT = 1
 
 # E-mail (Django 6.1's MAILERS): the console in development, SMTP otherwise.
 _mail_backend = os.environ.get(
@@ -237,4 +294,6 @@ LOGGING = {
         "handlers": ["console"],
         "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
     },
+    # Login successes, failures and lockouts (cooperation/auth_log.py): always kept.
+    "loggers": {"cooperation.auth": {"level": "INFO"}},
 }

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cooperation import services
+from cooperation.concurrency import version_token
 from cooperation.models import Initiative, InitiativeEvaluation, Participation
 from tests import factories
 
@@ -822,6 +823,7 @@ def test_edit_changes_fields_swaps_lead_removes_and_adds_nations(
         initial=2,
         title="Andean task force II",
         status=Initiative.Status.COMPLETION,
+        version=version_token(initiative),
     )
     response = editor_client.post(_edit_url(initiative), data)
 
@@ -850,6 +852,7 @@ def test_edit_by_a_releasability_manager_changes_the_release(
         initiative.owner,
         _existing_rows(initiative),
         initial=2,
+        version=version_token(initiative),
         **{"release-released_to": [str(brazil.pk)]},
     )
     response = client.post(_edit_url(initiative), data)
@@ -865,7 +868,12 @@ def test_edit_keeps_an_inactive_nation_that_already_takes_part(
     initiative = catalogue["andean"]
     brazil.is_active = False
     brazil.save()
-    data = _form_data(initiative.owner, _existing_rows(initiative), initial=2)
+    data = _form_data(
+        initiative.owner,
+        _existing_rows(initiative),
+        initial=2,
+        version=version_token(initiative),
+    )
     response = editor_client.post(_edit_url(initiative), data)
     assert response.status_code == 302
 
@@ -962,6 +970,7 @@ def test_edit_is_all_or_nothing_when_a_later_step_fails(
         ],
         initial=2,
         title="Half saved?",
+        version=version_token(initiative),
     )
     response = editor_client.post(_edit_url(initiative), data)
 

@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cooperation.concurrency import version_token
 from cooperation.models import AgendaItem, AssessmentMeeting, MeetingSeries
 from cooperation.services import meetings as meeting_services
 from tests import factories
@@ -735,6 +736,7 @@ def test_a_meeting_does_not_overlap_itself_when_edited(scheduler_client, colombi
         starts_at="2027-06-09T10:00",
         ends_at="2027-06-09T12:00",
         nations=[str(colombia.pk)],
+        version=version_token(meeting),
     )
 
     response = scheduler_client.post(
@@ -806,6 +808,7 @@ def edit_data(meeting, **overrides):
         location=meeting.location,
         starts_at=f"{meeting.starts_at.astimezone(zone):%Y-%m-%dT%H:%M}",
         ends_at=f"{meeting.ends_at.astimezone(zone):%Y-%m-%dT%H:%M}",
+        version=version_token(meeting),
         **{"scope-scope": "this"},
     )
     data.update(overrides)

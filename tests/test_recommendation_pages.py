@@ -1089,6 +1089,7 @@ def test_edit_saves_the_fields_but_never_the_status(
             "due_date": due.isoformat(),
             "status": "implemented",
             "reference": "REC-1900-0001",
+            "version": page.context["form"]["version"].value(),
         },
     )
     assert response.status_code == 302
@@ -1151,6 +1152,7 @@ def test_edit_keeps_a_link_to_an_initiative_withheld_from_the_editor(
             "owner": editor.pk,
             "priority": "2",
             "initiative": visible.pk,  # ignored: the field is not offered
+            "version": page.context["form"]["version"].value(),
         },
     )
     assert response.status_code == 302

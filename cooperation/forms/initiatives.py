@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cooperation import services
+from cooperation.concurrency import VersionedFormMixin
 from cooperation.models import FocusArea, Initiative, Nation, Participation, User
 
 PARTICIPATION_PREFIX = "participations"
@@ -33,7 +34,9 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class InitiativeForm(forms.ModelForm):
+class InitiativeForm(VersionedFormMixin, forms.ModelForm):
+    """An initiative; editing one carries the version it was loaded from."""
+
     class Meta:
         model = Initiative
         fields = [

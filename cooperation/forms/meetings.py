@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from cooperation.concurrency import VERSION_FIELD, VersionedFormMixin
 from cooperation.models import (
     AgendaItem,
     AssessmentMeeting,
@@ -100,8 +101,9 @@ def localise(naive, zone):
     return aware.astimezone(datetime.UTC)
 
 
-class MeetingForm(forms.ModelForm):
-    """A meeting, its start and end entered in the meeting's own time zone."""
+class MeetingForm(VersionedFormMixin, forms.ModelForm):
+    """A meeting, its start and end entered in the meeting's own time zone; editing
+    one carries the version it was loaded from (``cooperation.concurrency``)."""
 
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
@@ -170,6 +172,8 @@ class MeetingForm(forms.ModelForm):
             "chair",
             Row(Column("nations", css_class="col-md-5"), Column("attendees")),
         )
+        if VERSION_FIELD in self.fields:
+            self.helper.layout.append(VERSION_FIELD)
 
     def clean(self):
         cleaned = super().clean()

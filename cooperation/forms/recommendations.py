@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cooperation.concurrency import VERSION_FIELD, VersionedFormMixin
 from cooperation.models import (
     AssessmentMeeting,
     FocusArea,
@@ -146,9 +147,10 @@ class RecommendationForm(forms.ModelForm):
         }
 
 
-class RecommendationEditForm(RecommendationForm):
+class RecommendationEditForm(VersionedFormMixin, RecommendationForm):
     """Edit what a recommendation says. Its status changes only through a transition;
-    its reference and source are fixed once raised."""
+    its reference and source are fixed once raised. It carries the version it was
+    loaded from (``cooperation.concurrency``)."""
 
     class Meta(RecommendationForm.Meta):
         fields = [
@@ -167,7 +169,9 @@ class RecommendationEditForm(RecommendationForm):
         changed by a transition since the page was loaded."""
         recommendation = super().save(commit=False)
         if commit:
-            columns = [name for name in self.fields if name != "nations"]
+            columns = [
+                name for name in self.fields if name not in ("nations", VERSION_FIELD)
+            ]
             recommendation.save(update_fields=[*columns, "updated_at"])
             self._save_m2m()
         return recommendation

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cooperation import services
+from cooperation import concurrency, services
 from cooperation.filters.initiatives import InitiativeFilter
 from cooperation.forms.common import releasability_form_for, release_kwargs
 from cooperation.forms.initiatives import InitiativeForm, participation_formset
@@ -197,10 +197,15 @@ def _save_initiative(request, *, form, formset, release_form, creating):
     """Save the initiative, its participations and releasability, all or nothing.
 
     Returns the initiative, or None when a service refused the change; the reason is
-    then on the form.
+    then on the form. An edit of a version that is no longer the current one saves
+    nothing and raises ``concurrency.EditConflict``.
     """
     try:
         with transaction.atomic():
+            if not creating:
+                concurrency.lock_unchanged(
+                    form.instance, form.posted_version(), user=request.user
+                )
             initiative = form.save()
             services.initiative_set_participations(
                 initiative=initiative, rows=formset.rows()
@@ -217,11 +222,14 @@ def _save_initiative(request, *, form, formset, release_form, creating):
     return initiative
 
 
-def _render_form(request, *, form, formset, release_form, initiative, title=""):
+def _render_form(
+    request, *, form, formset, release_form, initiative, title="", extra=None
+):
     return render(
         request,
         "cooperation/initiative_form.html",
         {
+            **(extra or {}),
             "form": form,
             "formset": formset,
             "release_form": release_form,
@@ -295,18 +303,23 @@ def initiative_edit(request, pk):
     user = request.user
     initiative = get_initiative_for(user, pk)
     title = initiative.title
+    conflict = None
     if request.method == "POST":
         form = InitiativeForm(request.POST, instance=initiative)
         formset = participation_formset(request.POST, initiative=initiative)
         release_form = releasability_form_for(user, request.POST, record=initiative)
         if _all_valid(form, formset, release_form):
-            saved = _save_initiative(
-                request,
-                form=form,
-                formset=formset,
-                release_form=release_form,
-                creating=False,
-            )
+            try:
+                saved = _save_initiative(
+                    request,
+                    form=form,
+                    formset=formset,
+                    release_form=release_form,
+                    creating=False,
+                )
+            except concurrency.EditConflict as error:
+                saved = None
+                conflict = concurrency.conflict_context(form, error)
             if saved is not None:
                 messages.success(
                     request,
@@ -324,4 +337,5 @@ def initiative_edit(request, pk):
         release_form=release_form,
         initiative=initiative,
         title=title,
+        extra=conflict,
     )

@@ -34,7 +34,7 @@ from django.views.decorators.http import (
     require_POST,
 )
 
-from cooperation import services
+from cooperation import concurrency, services
 from cooperation.filters.meetings import MeetingFilter
 from cooperation.forms.common import releasability_form_for, release_kwargs
 from cooperation.forms.meetings import (
@@ -523,6 +523,7 @@ def meeting_form_page(request, meeting):
     confirm = ConfirmWarningsForm(data)
     warnings = []
     warnings_changed = False
+    conflict = None
     if data is not None and all_valid(form, agenda, repeat, scope_form, release_form):
         cleaned = form.cleaned_data
         scope = scope_form.cleaned_data["scope"] if scope_form else SCOPE_THIS
@@ -552,6 +553,8 @@ def meeting_form_page(request, meeting):
                     )
                 except ValidationError as error:
                     form.add_error(None, error.messages)
+                except concurrency.EditConflict as error:
+                    conflict = concurrency.conflict_context(form, error)
                 else:
                     return redirect(saved)
             else:
@@ -573,16 +576,25 @@ def meeting_form_page(request, meeting):
             "warnings": warnings,
             "warnings_changed": warnings_changed,
             "confirm": confirm if warnings else None,
+            **(conflict or {}),
         },
     )
 
 
 def save_meeting(request, *, meeting, form, agenda, release_form, series, scope):
-    """Save what the meeting form planned; returns the meeting to show next."""
+    """Save what the meeting form planned; returns the meeting to show next.
+
+    An edit of a version that is no longer the current one saves nothing and raises
+    ``concurrency.EditConflict``.
+    """
     user = request.user
     cleaned = form.cleaned_data
     creating = meeting.pk is None
     with transaction.atomic():
+        if not creating:
+            # Before anything is written: the meeting must still be the version the
+            # form was loaded from (else ``concurrency.EditConflict``).
+            concurrency.lock_unchanged(meeting, form.posted_version(), user=user)
         if series is not None:
             created = meeting_services.meeting_schedule_series(
                 user=user,

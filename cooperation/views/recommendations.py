@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cooperation import services
+from cooperation import concurrency, services
 from cooperation.filters.recommendations import RecommendationFilter
 from cooperation.forms.common import releasability_form_for, release_kwargs
 from cooperation.forms.recommendations import (
@@ -291,25 +291,26 @@ def recommendation_edit(request, reference):
     data = request.POST if request.method == "POST" else None
     form = RecommendationEditForm(data, instance=recommendation, user=request.user)
     release_form = releasability_form_for(request.user, data, record=recommendation)
+    conflict = None
     if data is not None and all(
         [form.is_valid(), release_form is None or release_form.is_valid()]
     ):
-        with transaction.atomic():
-            recommendation = form.save()
-            services.record_release(
-                record=recommendation,
-                user=request.user,
-                creating=False,
-                **release_kwargs(release_form),
-            )
-        messages.success(
-            request,
-            gettext("Recommendation %(reference)s was saved.")
-            % {"reference": recommendation.reference},
-        )
-        if not recommendation.is_visible_to(request.user):
-            return redirect("cooperation:recommendation-list")
-        return redirect(recommendation)
+        try:
+            with transaction.atomic():
+                concurrency.lock_unchanged(
+                    recommendation, form.posted_version(), user=request.user
+                )
+                recommendation = form.save()
+                services.record_release(
+                    record=recommendation,
+                    user=request.user,
+                    creating=False,
+                    **release_kwargs(release_form),
+                )
+        except concurrency.EditConflict as error:
+            conflict = concurrency.conflict_context(form, error)
+        else:
+            return _edit_saved(request, recommendation)
     return render(
         request,
         "cooperation/recommendation_form.html",
@@ -318,8 +319,20 @@ def recommendation_edit(request, reference):
             "release_form": release_form,
             "recommendation": recommendation,
             "cancel_url": recommendation.get_absolute_url(),
+            **(conflict or {}),
         },
     )
+
+
+def _edit_saved(request, recommendation):
+    messages.success(
+        request,
+        gettext("Recommendation %(reference)s was saved.")
+        % {"reference": recommendation.reference},
+    )
+    if not recommendation.is_visible_to(request.user):
+        return redirect("cooperation:recommendation-list")
+    return redirect(recommendation)
 
 
 @require_POST
