@@ -9,4 +9,4 @@ class CooperationConfig(AppConfig):
 
     def ready(self):
         # Connects the receivers that log logins and start each session's clock.
-        from cooperation import auth_log  # noqa: F401
+        from cooperation import auth_log  # noqa: F401 - connects the login signals

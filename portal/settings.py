@@ -40,6 +40,7 @@ if not SECRET_KEY:
             "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off. Generate one with: "
             'python -c "import secrets; print(secrets.token_urlsafe(50))"'
         )
+    # Debug only (the branch above refuses to start without a key otherwise).
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list(
