@@ -382,7 +382,7 @@ ACCOUNTS = (
         email="rafael.oliveira@example.org",
         nation="BR",
         time_zone="America/Sao_Paulo",
-        language="pt",
+        language="pt-br",
         roles=(roles.VIEWER,),
     ),
 )

@@ -197,7 +197,7 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", _("English")),
     ("es", _("Spanish")),
-    ("pt", _("Portuguese")),
+    ("pt-br", _("Portuguese (Brazil)")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"

@@ -67,7 +67,7 @@ def portuguese_attendee(brazil):
     return factories.UserFactory(
         username="pt-attendee",
         nation=brazil,
-        language="pt",
+        language="pt-br",
         time_zone="America/Sao_Paulo",
     )
 
@@ -285,7 +285,7 @@ def test_invitation_is_rendered_in_the_recipients_language_and_time_zone(
     english = mail_to(english_attendee)[0]
     # The translation override is active while the template renders: the header,
     # the language's own name and Django's own month names follow the recipient.
-    assert portuguese.extra_headers["Content-Language"] == "pt"
+    assert portuguese.extra_headers["Content-Language"] == "pt-br"
     assert english.extra_headers["Content-Language"] == "en"
     assert "Português" in portuguese.body
     assert "English" in english.body
@@ -486,7 +486,7 @@ def test_meeting_reminder_is_in_the_recipients_language(
     services.reminders_send()
 
     (message,) = mail.outbox
-    assert message.extra_headers["Content-Language"] == "pt"
+    assert message.extra_headers["Content-Language"] == "pt-br"
     assert "Português" in message.body
     # 14:00 UTC = 11:00 in São Paulo = 09:00 in Bogotá.
     assert "11:00" in message.body
