@@ -7,12 +7,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint migrate seed python clean
+.PHONY: help setup run test lint migrate seed python clean messages check-messages
 
 help:
 	@echo "make run    set up, migrate, seed the demo data and serve http://$(HOST):$(PORT)"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff and bandit"
+	@echo "make messages        extract new strings into locale/*/django.po (needs GNU gettext)"
+	@echo "make check-messages  fail if a catalogue has an untranslated or fuzzy entry"
 	@echo "make clean  remove the virtual environment and the SQLite database"
 
 # Print the Python 3.12+ the virtual environment is built from.
@@ -34,7 +36,28 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
 	@touch $@
 
-setup: $(STAMP)
+# Compiled catalogues (.mo) are build products: made from the committed .po files with
+# Babel, so no system gettext is needed to run the portal.
+PO := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO := $(PO:.po=.mo)
+
+%.mo: %.po $(STAMP)
+	$(VENV)/bin/pybabel compile --statistics -i $< -o $@
+
+setup: $(STAMP) $(MO)
+
+# Extract the marked strings of the code and templates into the catalogues.
+messages: setup
+	DJANGO_DEBUG=1 $(PY) manage.py makemessages --all --add-location=file \
+		--ignore=.venv --ignore=tests --ignore=static --ignore=staticfiles
+
+# Every catalogue complete: GNU msgfmt's own check, plus no untranslated or fuzzy entry.
+check-messages:
+	@set -e; for po in $(PO); do \
+		stats=$$(msgfmt --check --statistics -o /dev/null "$$po" 2>&1); \
+		echo "$$po: $$stats"; \
+		case "$$stats" in *untranslated*|*fuzzy*) exit 1;; esac; \
+	done
 
 migrate: setup
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --noinput
@@ -53,4 +76,4 @@ lint: setup
 	$(VENV)/bin/bandit -q -r cooperation portal -ll
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 staticfiles $(MO)

@@ -395,7 +395,7 @@ class InitiativeAdmin(ReleasableAdminMixin, HistoryAdmin):
 
     @admin.display(description=_("lead nation"), ordering="lead_nation_name")
     def lead_nation(self, obj):
-        return obj.lead_nation_name or "—"
+        return obj.lead_nation_display or "—"
 
     @admin.display(description=_("nations"), ordering="participation_count")
     def participation_count(self, obj):

@@ -492,7 +492,7 @@ def test_brazilian_liaison_only_reads(accounts):
     assert (brazil.nation.iso_alpha2, brazil.time_zone, brazil.language) == (
         "BR",
         "America/Sao_Paulo",
-        "pt",
+        "pt-br",
     )
     assert [group.name for group in brazil.groups.all()] == ["Viewer"]
     assert "cooperation.view_initiative" in permissions

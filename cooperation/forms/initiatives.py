@@ -185,7 +185,7 @@ def participation_formset(data=None, *, initiative=None):
     if initiative is not None and initiative.pk:
         participations = sorted(
             initiative.participations.select_related("nation"),
-            key=lambda p: (p.role != Participation.Role.LEAD, p.nation.name),
+            key=lambda p: (p.role != Participation.Role.LEAD, p.nation.display_name),
         )
         initial = [
             {"nation": p.nation_id, "role": p.role, "contribution": p.contribution}

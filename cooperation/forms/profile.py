@@ -12,6 +12,12 @@ def time_zone_choices():
 
 class ProfileForm(forms.ModelForm):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("The one my browser asks for")), *settings.LANGUAGES],
+        required=False,
+        help_text=_("Pages, e-mails and calendar invitations use this language."),
+    )
 
     class Meta:
         model = User

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .base import Releasable, ReleasableQuerySet, TimeStamped
-from .nations import FocusArea, Nation
+from .nations import FocusArea, Nation, territory_name
 
 
 class InitiativeQuerySet(ReleasableQuerySet):
@@ -18,6 +18,7 @@ class InitiativeQuerySet(ReleasableQuerySet):
         )
         return self.annotate(
             lead_nation_name=Subquery(lead.values("nation__name")[:1]),
+            lead_nation_code=Subquery(lead.values("nation__iso_alpha2")[:1]),
         )
 
     def active(self):
@@ -127,6 +128,13 @@ class Initiative(Releasable, TimeStamped):
 
     def get_absolute_url(self):
         return reverse("cooperation:initiative-detail", args=[self.pk])
+
+    @property
+    def lead_nation_display(self):
+        """The lead nation's name in the reader's language (needs ``with_lead()``)."""
+        if not self.lead_nation_code:
+            return ""
+        return territory_name(self.lead_nation_code, self.lead_nation_name)
 
     @property
     def iati_code(self):

@@ -1,9 +1,14 @@
 """Reference data: partner nations and the lines of effort (focus areas)."""
 
+import functools
+
+from babel import Locale, UnknownLocaleError
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -14,6 +19,21 @@ from cooperation.validators import (
     validate_language_codes,
     validate_time_zone,
 )
+
+
+@functools.cache
+def _cldr_territories(language):
+    try:
+        return Locale.parse(to_locale(language)).territories
+    except (UnknownLocaleError, ValueError):
+        return {}
+
+
+def territory_name(code, default="", *, language=None):
+    """The name of an ISO 3166-1 alpha-2 territory in ``language`` (default: the
+    active one), from the Unicode CLDR data Babel maintains; ``default`` if unknown."""
+    language = language or get_language() or settings.LANGUAGE_CODE
+    return _cldr_territories(language).get(code, default) or default
 
 
 class Nation(models.Model):
@@ -90,10 +110,15 @@ class Nation(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return self.display_name
 
     def get_absolute_url(self):
         return reverse("cooperation:nation-detail", args=[self.iso_alpha2])
+
+    @property
+    def display_name(self):
+        """The nation's name in the reader's language; ``name`` is the record's own."""
+        return territory_name(self.iso_alpha2, self.name)
 
     @property
     def language_codes(self):

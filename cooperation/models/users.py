@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -36,7 +37,12 @@ class User(AbstractUser):
         _("preferred language"),
         max_length=10,
         choices=settings.LANGUAGES,
-        default="en",
+        blank=True,
+        default="",
+        help_text=_(
+            "Empty: pages follow the language the browser asks for, and e-mail the "
+            "nation's language."
+        ),
     )
 
     calendar_token_hash = models.CharField(
@@ -74,3 +80,18 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    @property
+    def mail_language(self):
+        """The language of mail to this person, who reads it away from a browser:
+        their preference, else their nation's first official language the portal
+        speaks, else the portal's default."""
+        if self.language:
+            return self.language
+        if self.nation is not None:
+            for code in self.nation.language_codes:
+                try:
+                    return translation.get_supported_language_variant(code)
+                except LookupError:
+                    continue
+        return settings.LANGUAGE_CODE

@@ -235,7 +235,7 @@ def meeting_ical(
 def _render_mail(template: str, context: dict, *, user: User):
     """(subject, body, language) rendered in ``user``'s language and time zone."""
     with (
-        translation.override(user.language or settings.LANGUAGE_CODE),
+        translation.override(user.mail_language),
         timezone.override(zone_of(user.time_zone)),
     ):
         context = {
@@ -350,7 +350,7 @@ def meeting_notify(*, meeting: AssessmentMeeting, kind: str = "request") -> int:
             ical = meeting_ical(
                 meeting=meeting,
                 method=method,
-                language=user.language,
+                language=user.mail_language,
                 invitations=invitations,
                 agenda=agenda,
             )
@@ -561,7 +561,7 @@ def calendar_feed(*, user: User, now: datetime.datetime | None = None) -> bytes:
         .prefetch_related("agenda_items")
         .order_by("starts_at", "pk")
     )
-    with translation.override(user.language or settings.LANGUAGE_CODE):
+    with translation.override(user.mail_language):
         calendar = _new_calendar("PUBLISH")
         calendar.add("x-wr-calname", _("Partner Coordination Portal meetings"))
         calendar.add("x-wr-timezone", user.time_zone)

@@ -128,7 +128,9 @@ class _Context:
                         _("Overlaps %(meeting)s, which %(nations)s also attend.")
                         % {
                             "meeting": self._name(meeting),
-                            "nations": ", ".join(n.name for n in shared_nations),
+                            "nations": ", ".join(
+                                n.display_name for n in shared_nations
+                            ),
                         },
                     )
                 )
@@ -157,7 +159,7 @@ class _Context:
                             _("%(date)s is a public holiday in %(nation)s: %(name)s.")
                             % {
                                 "date": day.isoformat(),
-                                "nation": nation.name,
+                                "nation": nation.display_name,
                                 "name": name,
                             },
                         )
@@ -173,7 +175,7 @@ class _Context:
                             "outside 08:00–18:00."
                         )
                         % {
-                            "nation": nation.name,
+                            "nation": nation.display_name,
                             "start": local_start.strftime("%H:%M"),
                             "end": local_end.strftime("%H:%M"),
                         },

@@ -84,7 +84,7 @@ def initiatives_for_list(user, *, for_export=False):
 
 def _participants(initiative):
     return "; ".join(
-        f"{p.nation.name} ({p.get_role_display()})"
+        f"{p.nation.display_name} ({p.get_role_display()})"
         for p in initiative.participations.all()
     )
 
@@ -92,13 +92,13 @@ def _participants(initiative):
 def _released_to(initiative):
     if initiative.released_to_all:
         return gettext("All partners")
-    return ", ".join(nation.name for nation in initiative.released_to.all())
+    return ", ".join(nation.display_name for nation in initiative.released_to.all())
 
 
 TITLE = Column(_("Title"), "title", lambda i: i.title)
 KIND = Column(_("Kind"), "kind", lambda i: i.get_kind_display())
 STATUS = Column(_("Status"), "status", lambda i: i.get_status_display())
-LEAD = Column(_("Lead nation"), "lead", lambda i: i.lead_nation_name)
+LEAD = Column(_("Lead nation"), "lead", lambda i: i.lead_nation_display)
 PARTICIPANTS = Column(_("Participating nations"), None, _participants)
 FOCUS_AREAS = Column(
     _("Focus areas"), None, lambda i: ", ".join(a.name for a in i.focus_areas.all())

@@ -81,7 +81,7 @@ def in_meeting_zone(meeting, value):
 def released_to_text(record):
     if record.released_to_all:
         return gettext("All partners")
-    return ", ".join(nation.name for nation in record.released_to.all())
+    return ", ".join(nation.display_name for nation in record.released_to.all())
 
 
 MEETING_CSV_COLUMNS = [
@@ -93,7 +93,9 @@ MEETING_CSV_COLUMNS = [
     Column(_("Location"), "location", lambda m: m.location),
     Column(_("Online link"), None, lambda m: m.online_url),
     Column(_("Chair"), None, lambda m: m.chair or ""),
-    Column(_("Nations"), None, lambda m: ", ".join(n.name for n in m.nations.all())),
+    Column(
+        _("Nations"), None, lambda m: ", ".join(n.display_name for n in m.nations.all())
+    ),
     Column(_("Assessments"), "assessments", lambda m: m.assessment_count),
     Column(_("Released to"), None, released_to_text),
 ]
@@ -711,7 +713,7 @@ def assessment_form_page(request, meeting, assessment):
                     text = gettext("Situation assessment of %s recorded.")
                 else:
                     text = gettext("Situation assessment of %s saved.")
-                messages.success(request, text % saved.nation.name)
+                messages.success(request, text % saved.nation.display_name)
                 return redirect(saved)
     else:
         nation = requested_nation(request) if creating else None

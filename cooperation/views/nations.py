@@ -18,7 +18,7 @@ from .access import get_nation
 from .common import Column, list_page
 
 NATION_COLUMNS = [
-    Column(_("Nation"), "name", lambda n: n.name),
+    Column(_("Nation"), "name", lambda n: n.display_name),
     Column(_("ISO codes"), "code", lambda n: f"{n.iso_alpha2} / {n.iso_alpha3}"),
     Column(_("Region"), "region", lambda n: n.get_region_display()),
     Column(_("Time zone"), None, lambda n: n.time_zone),

@@ -92,7 +92,7 @@ def recommendations_for_list(user, *, for_export=False):
 
 
 def _names(nations):
-    return "; ".join(nation.name for nation in nations)
+    return "; ".join(nation.display_name for nation in nations)
 
 
 def _released_to(recommendation):
