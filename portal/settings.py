@@ -220,6 +220,8 @@ STORAGES = {
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Filters offer "Any" rather than a row of dashes for "no choice".
+FILTERS_EMPTY_CHOICE_LABEL = _("Any")
 
 # Content Security Policy (Django's own middleware): nothing from outside the portal,
 # no inline script without the per-request nonce.

@@ -207,3 +207,12 @@ def test_admin_labels_of_our_models_are_translated(client):
         translated = t("es", label.lower()).capitalize()
         assert translated.lower() != label.lower()
         assert translated in page
+
+
+def test_nation_search_matches_the_name_the_reader_sees(client, colombia, united_states):
+    user = factories.UserFactory(nation=colombia, language="es")
+    client.force_login(user)
+
+    response = client.get(reverse("cooperation:nation-list"), {"q": "estados"})
+
+    assert [nation.iso_alpha2 for nation in response.context["page_obj"]] == ["US"]

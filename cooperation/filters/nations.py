@@ -1,8 +1,10 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.models import Nation
+from cooperation.models.nations import territory_codes_matching
 
 
 class NationFilter(django_filters.FilterSet):
@@ -10,7 +12,12 @@ class NationFilter(django_filters.FilterSet):
     region = django_filters.ChoiceFilter(
         label=_("Region"), choices=Nation.Region.choices
     )
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    is_active = django_filters.BooleanFilter(
+        label=_("Active"),
+        widget=forms.Select(
+            choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+        ),
+    )
 
     class Meta:
         model = Nation
@@ -19,6 +26,8 @@ class NationFilter(django_filters.FilterSet):
     def search(self, queryset, name, value):
         return queryset.filter(
             Q(name__icontains=value)
+            # The name the reader sees, in their language ("Estados Unidos").
+            | Q(iso_alpha2__in=territory_codes_matching(value))
             | Q(iso_alpha2__iexact=value)
             | Q(iso_alpha3__iexact=value)
             | Q(liaison_name__icontains=value)

@@ -36,6 +36,19 @@ def territory_name(code, default="", *, language=None):
     return _cldr_territories(language).get(code, default) or default
 
 
+def territory_codes_matching(text, *, language=None):
+    """The alpha-2 codes whose name in ``language`` contains ``text``, ignoring case."""
+    language = language or get_language() or settings.LANGUAGE_CODE
+    needle = text.strip().casefold()
+    if not needle:
+        return []
+    return [
+        code
+        for code, name in _cldr_territories(language).items()
+        if len(code) == 2 and needle in name.casefold()
+    ]
+
+
 class Nation(models.Model):
     class Region(models.TextChoices):
         SOUTH_AMERICA = "south_america", _("South America")
