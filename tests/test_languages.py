@@ -11,8 +11,8 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from cooperation.services import invitations
 from cooperation.models import Nation
+from cooperation.services import invitations
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -209,10 +209,37 @@ def test_admin_labels_of_our_models_are_translated(client):
         assert translated in page
 
 
-def test_nation_search_matches_the_name_the_reader_sees(client, colombia, united_states):
+def test_nation_search_matches_the_name_the_reader_sees(
+    client, colombia, united_states
+):
     user = factories.UserFactory(nation=colombia, language="es")
     client.force_login(user)
 
     response = client.get(reverse("cooperation:nation-list"), {"q": "estados"})
 
     assert [nation.iso_alpha2 for nation in response.context["page_obj"]] == ["US"]
+
+
+def test_nations_are_listed_in_the_order_of_the_names_the_reader_sees(
+    client, colombia, united_states
+):
+    mexico = factories.NationFactory(name="Mexico", iso_alpha2="MX", iso_alpha3="MEX")
+    uruguay = factories.NationFactory(name="Uruguay", iso_alpha2="UY", iso_alpha3="URY")
+    recommendation = factories.RecommendationFactory()
+    recommendation.nations.set([colombia, united_states, mexico, uruguay])
+    user = factories.UserFactory(nation=colombia, language="es", is_superuser=True)
+    client.force_login(user)
+
+    listed = client.get(reverse("cooperation:nation-list")).context["page_obj"]
+    matrix = client.get(reverse("cooperation:dashboard")).context[
+        "recommendation_matrix"
+    ]
+
+    # Spanish: Colombia, Estados Unidos, México, Uruguay; English would put US last.
+    assert [n.iso_alpha2 for n in listed] == ["CO", "US", "MX", "UY"]
+    assert [nation.iso_alpha2 for nation, _cells, _total in matrix] == [
+        "CO",
+        "US",
+        "MX",
+        "UY",
+    ]

@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from cooperation.validators import (
@@ -393,10 +394,10 @@ class SituationAssessment(TimeStamped):
         UNKNOWN = "unknown", _("Unknown")
 
     class ThreatLevel(models.IntegerChoices):
-        LOW = 1, _("Low")
-        MODERATE = 2, _("Moderate")
-        HIGH = 3, _("High")
-        CRITICAL = 4, _("Critical")
+        LOW = 1, pgettext_lazy("threat level", "Low")
+        MODERATE = 2, pgettext_lazy("threat level", "Moderate")
+        HIGH = 3, pgettext_lazy("threat level", "High")
+        CRITICAL = 4, pgettext_lazy("threat level", "Critical")
 
     meeting = models.ForeignKey(
         AssessmentMeeting,

@@ -1,12 +1,13 @@
 """Reference data: partner nations and the lines of effort (focus areas)."""
 
 import functools
+import unicodedata
 
 from babel import Locale, UnknownLocaleError
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +48,34 @@ def territory_codes_matching(text, *, language=None):
         for code, name in _cldr_territories(language).items()
         if len(code) == 2 and needle in name.casefold()
     ]
+
+
+def collation_key(text):
+    """Sort text as a reader expects: ignoring case and accents ("México" by "M")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+class NationQuerySet(models.QuerySet):
+    def with_display_order(self):
+        """Annotate ``display_order``: the name the reader sees, as a sort key, so
+        "Estados Unidos" sorts under E in Spanish. Computed in the database from the
+        CLDR names of the active language; unknown codes sort by the record's name."""
+        territories = _cldr_territories(get_language() or settings.LANGUAGE_CODE)
+        return self.annotate(
+            display_order=Case(
+                *(
+                    When(iso_alpha2=code, then=Value(collation_key(name)))
+                    for code, name in sorted(territories.items())
+                    if len(code) == 2 and code.isalpha()
+                ),
+                default=F("name"),
+                output_field=models.CharField(),
+            )
+        )
+
+    def in_display_order(self):
+        return self.with_display_order().order_by("display_order", "name")
 
 
 class Nation(models.Model):
@@ -103,6 +132,7 @@ class Nation(models.Model):
         ),
     )
 
+    objects = NationQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

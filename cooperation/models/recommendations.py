@@ -9,6 +9,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from .base import ChildQuerySet, Releasable, ReleasableQuerySet, TimeStamped
@@ -62,10 +63,10 @@ class Recommendation(Releasable, TimeStamped):
         DEFERRED = "deferred", _("Deferred")
 
     class Priority(models.IntegerChoices):
-        LOW = 1, _("Low")
-        MEDIUM = 2, _("Medium")
-        HIGH = 3, _("High")
-        CRITICAL = 4, _("Critical")
+        LOW = 1, pgettext_lazy("priority", "Low")
+        MEDIUM = 2, pgettext_lazy("priority", "Medium")
+        HIGH = 3, pgettext_lazy("priority", "High")
+        CRITICAL = 4, pgettext_lazy("priority", "Critical")
 
     OPEN_STATUSES = (Status.PROPOSED, Status.ACCEPTED, Status.IN_PROGRESS)
 

@@ -21,7 +21,8 @@ def recommendation_matrix(user):
     }
     statuses = Recommendation.Status.choices
     rows = []
-    for nation in Nation.objects.filter(is_active=True).only("name", "iso_alpha2"):
+    nations = Nation.objects.filter(is_active=True).only("name", "iso_alpha2")
+    for nation in nations.in_display_order():
         cells = [
             (value, label, counts.get((nation.pk, value), 0))
             for value, label in statuses

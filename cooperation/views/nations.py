@@ -33,7 +33,7 @@ def nations_with_counts(user):
     """Nations with counts of the initiatives and open recommendations ``user`` may see."""
     visible_initiatives = Initiative.objects.visible_to(user).values("pk")
     visible_open = Recommendation.objects.visible_to(user).open().values("pk")
-    return Nation.objects.annotate(
+    return Nation.objects.with_display_order().annotate(
         initiative_count=Count(
             "participations",
             filter=Q(participations__initiative__in=visible_initiatives),
@@ -56,11 +56,11 @@ def nation_list(request):
         request,
         filterset=filterset,
         sort_fields={
-            "name": ["name"],
+            "name": ["display_order"],
             "code": ["iso_alpha2"],
-            "region": ["region", "name"],
-            "initiatives": ["initiative_count", "name"],
-            "open": ["open_recommendation_count", "name"],
+            "region": ["region", "display_order"],
+            "initiatives": ["initiative_count", "display_order"],
+            "open": ["open_recommendation_count", "display_order"],
         },
         default_sort="name",
         template="cooperation/nation_list.html",
