@@ -50,7 +50,10 @@ class MeetingSeries(TimeStamped):
     title = models.CharField(
         _("title"),
         max_length=160,
-        help_text=_("Each occurrence is titled “<title> #<number>”."),
+        help_text=_(
+            "Each occurrence is titled with the series title and its number, "
+            "e.g. “Quarterly review #3”."
+        ),
     )
     frequency = models.CharField(
         _("frequency"), max_length=10, choices=Frequency.choices

@@ -1,0 +1,644 @@
+"""End-to-end journeys in a real browser (Playwright + Debian's Chromium), each run
+in English and in Spanish.
+
+Every label, button and heading the tests look for comes from the project's catalogue
+(``t()``), and every nation name from ``str(nation)`` in the reader's language, so a
+run checks that the page shows what the catalogue says in that language. The test and
+the live server run in one process and share the catalogues: without a compiled
+Spanish catalogue both fall back to the English msgid (or to Django's own Spanish, for
+Django's own strings), so the journeys pass in English first and check the Spanish
+text as soon as locale/es is compiled.
+
+A failed journey leaves a full-page screenshot of each browser page it used in
+test-artifacts/, named after the test and its parameters.
+"""
+
+import datetime
+import re
+import zoneinfo
+
+import holidays
+import pytest
+from django.core import mail
+from django.utils import formats, timezone, translation
+from django.utils.text import capfirst
+from playwright.sync_api import expect
+
+from cooperation import services
+from cooperation.forms.common import ReleasabilityForm
+from cooperation.forms.meetings import ConfirmWarningsForm, MeetingForm, RepeatForm
+from cooperation.forms.recommendations import RecommendationTransitionForm
+from cooperation.models import (
+    AssessmentMeeting,
+    Initiative,
+    MeetingSeries,
+    Nation,
+    Recommendation,
+    SituationAssessment,
+    User,
+)
+
+from .conftest import ARTIFACTS, DEMO_PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LANGUAGES = ("en", "es")
+HELD_MEETING = "Regional situation assessment, SOUTHCOM headquarters"
+SERIES_TITLE = "Quarterly Southern Cone review"
+# Released to all partners in the demo data, Brazil among the addressed nations.
+CYBER_RECOMMENDATION = "Staff a cyber-incident point of contact around the clock"
+DISASTER_INITIATIVE = "Regional disaster-response protocols"
+# What Chromium logs to the console for a page answered with 403 or 404.
+FORBIDDEN_LOGGED = (
+    "Failed to load resource: the server responded with a status of 403 (Forbidden)"
+)
+NOT_FOUND_LOGGED = (
+    "Failed to load resource: the server responded with a status of 404 (Not Found)"
+)
+
+
+# ------------------------------------------------------------------------ helpers
+
+
+def t(lang, message):
+    """``message`` (a msgid, or a lazy string such as a label) in ``lang``."""
+    with translation.override(lang):
+        if isinstance(message, str):
+            return translation.gettext(message)
+        return str(message)
+
+
+def tn(lang, singular, plural, count):
+    with translation.override(lang):
+        return translation.ngettext(singular, plural, count)
+
+
+def field_label(lang, model, name):
+    """The label a ModelForm gives ``model.name``: its verbose name, capitalised."""
+    return capfirst(t(lang, model._meta.get_field(name).verbose_name))
+
+
+def form_label(lang, form_class, name):
+    return t(lang, form_class.base_fields[name].label)
+
+
+def nation_name(lang, code):
+    with translation.override(lang):
+        return str(Nation.objects.get(iso_alpha2=code))
+
+
+def language_name(lang):
+    """How the language menu names ``lang``: in that language, capitalised."""
+    return capfirst(translation.get_language_info(lang)["name_local"])
+
+
+def exactly(text):
+    """``text`` as the whole accessible name, allowing crispy's required asterisk."""
+    return re.compile(rf"^\s*{re.escape(text)}\s*\*?\s*$")
+
+
+def other_language(lang):
+    return next(code for code in LANGUAGES if code != lang)
+
+
+def set_language(username, lang):
+    User.objects.filter(username=username).update(language=lang)
+
+
+def log_in(page, username, lang):
+    """Log in through the login page, which follows the browser's language."""
+    page.set_extra_http_headers({"Accept-Language": lang})
+    page.goto("/accounts/login/")
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(page.get_by_role("heading", name=t(lang, "Log in"), level=1)).to_be_visible()
+    page.get_by_label(exactly(field_label(lang, User, "username"))).fill(username)
+    page.get_by_label(exactly(t(lang, "Password"))).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name=t(lang, "Log in")).click()
+    page.wait_for_url("**/")
+
+
+def expect_page(page, lang, heading, *, level=1):
+    """The page is in ``lang``: its ``<html lang>`` and one of its headings."""
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(
+        page.get_by_role("heading", name=heading, level=level, exact=True)
+    ).to_be_visible()
+
+
+def navigate(page, lang, msgid):
+    page.get_by_role("navigation", name=t(lang, "Main navigation")).get_by_role(
+        "link", name=t(lang, msgid), exact=True
+    ).click()
+
+
+def definition(page, term):
+    """The ``<dd>`` that follows the ``<dt>`` named ``term``."""
+    return (
+        page.locator("dt")
+        .filter(has_text=exactly(term))
+        .locator("xpath=following-sibling::dd[1]")
+    )
+
+
+def expect_absent(page, role, name):
+    expect(page.get_by_role(role, name=name, exact=True)).to_have_count(0)
+
+
+@pytest.fixture(params=LANGUAGES)
+def lang(request):
+    return request.param
+
+
+@pytest.fixture
+def other_browser_page(browser, live_server, request):
+    """Open a page in a browser context of its own (a second person at another
+    computer); like ``page``, it is screenshotted when the test fails."""
+    opened = []
+
+    def open_page(label):
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page.console_errors = []
+        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+        page.on(
+            "console",
+            lambda message: (
+                page.console_errors.append(message.text)
+                if message.type == "error"
+                else None
+            ),
+        )
+        opened.append((label, page))
+        return page
+
+    yield open_page
+    report = getattr(request.node, "rep_call", None)
+    for label, page in opened:
+        if report is not None and report.failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(
+                path=str(ARTIFACTS / f"{request.node.name}-{label}.png"),
+                full_page=True,
+            )
+        page.context.close()
+
+
+# ------------------------------------------------- 1. the coordinator schedules
+
+
+def next_brazilian_weekday_holiday(after):
+    """The first Brazilian public holiday on a weekday, at least a week ahead."""
+    day = after + datetime.timedelta(days=7)
+    calendar = holidays.country_holidays("BR", years=range(day.year, day.year + 2))
+    while day not in calendar or day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
+    return day, calendar[day]
+
+
+def test_coordinator_schedules_a_quarterly_series_inviting_brazil_and_colombia(
+    page, lang
+):
+    holiday, holiday_name = next_brazilian_weekday_holiday(datetime.date.today())
+    set_language("coordinator", lang)
+    # The liaisons read their mail in a language other than the scheduler's page, so
+    # the invitations must follow each recipient, not the request.
+    set_language("colombia", other_language(lang))
+    set_language("brazil", "pt-br")
+    log_in(page, "coordinator", lang)
+    expect_page(page, lang, t(lang, "Dashboard"))
+
+    navigate(page, lang, "Meetings")
+    expect_page(page, lang, t(lang, "Situation-assessment meetings"))
+    page.get_by_role("link", name=t(lang, "New meeting"), exact=True).click()
+    expect_page(page, lang, t(lang, "New meeting"))
+
+    meeting = page.get_by_role("group", name=t(lang, "Meeting"), exact=True)
+    meeting.get_by_label(exactly(field_label(lang, AssessmentMeeting, "title"))).fill(
+        SERIES_TITLE
+    )
+    meeting.get_by_label(
+        exactly(field_label(lang, AssessmentMeeting, "status"))
+    ).select_option(label=t(lang, AssessmentMeeting.Status.SCHEDULED.label))
+    meeting.get_by_label(
+        exactly(form_label(lang, MeetingForm, "time_zone"))
+    ).select_option("America/Sao_Paulo")
+    meeting.get_by_label(exactly(form_label(lang, MeetingForm, "starts_at"))).fill(
+        f"{holiday.isoformat()}T10:00"
+    )
+    meeting.get_by_label(exactly(form_label(lang, MeetingForm, "ends_at"))).fill(
+        f"{holiday.isoformat()}T12:00"
+    )
+    nations = meeting.get_by_role(
+        "group", name=exactly(field_label(lang, AssessmentMeeting, "nations"))
+    )
+    nations.get_by_label(nation_name(lang, "BR"), exact=True).check()
+    nations.get_by_label(nation_name(lang, "CO"), exact=True).check()
+    meeting.get_by_label(
+        exactly(field_label(lang, AssessmentMeeting, "attendees"))
+    ).select_option(label=["Camila Restrepo", "Rafael Oliveira"])
+
+    repeat = page.get_by_role("group", name=t(lang, "Repeat"), exact=True)
+    repeat.get_by_label(
+        exactly(form_label(lang, RepeatForm, "frequency"))
+    ).select_option(label=t(lang, MeetingSeries.Frequency.QUARTERLY.label))
+    repeat.get_by_label(exactly(form_label(lang, RepeatForm, "count"))).fill("4")
+    page.get_by_role("group", name=t(lang, "Releasability"), exact=True).get_by_label(
+        exactly(form_label(lang, ReleasabilityForm, "released_to_all"))
+    ).check()
+    page.get_by_role("button", name=t(lang, "Create meeting"), exact=True).click()
+
+    # The holiday is a warning the scheduler must confirm, not a silent save.
+    holiday_warning = t(
+        lang, "%(date)s is a public holiday in %(nation)s: %(name)s."
+    ) % {
+        "date": holiday.isoformat(),
+        "nation": nation_name(lang, "BR"),
+        "name": holiday_name,
+    }
+    expect(
+        page.get_by_role("alert").filter(has_text=holiday_warning).first
+    ).to_be_visible()
+    expect_page(page, lang, t(lang, "New meeting"))
+    assert not MeetingSeries.objects.filter(title=SERIES_TITLE).exists()
+    assert mail.outbox == []
+
+    page.get_by_label(
+        exactly(form_label(lang, ConfirmWarningsForm, "confirm_warnings"))
+    ).check()
+    page.get_by_role("button", name=t(lang, "Create meeting"), exact=True).click()
+
+    expect_page(page, lang, f"{SERIES_TITLE} #1")
+    scheduled = tn(
+        lang,
+        "Series “%(title)s” scheduled: %(count)d meeting.",
+        "Series “%(title)s” scheduled: %(count)d meetings.",
+        4,
+    ) % {"title": SERIES_TITLE, "count": 4}
+    expect(page.get_by_role("alert").first).to_contain_text(scheduled)
+    series = MeetingSeries.objects.get(title=SERIES_TITLE)
+    occurrences = list(series.occurrences.order_by("occurrence_number"))
+    assert [m.occurrence_number for m in occurrences] == [1, 2, 3, 4]
+    sao_paulo = zoneinfo.ZoneInfo("America/Sao_Paulo")
+    assert [m.starts_at.astimezone(sao_paulo).hour for m in occurrences] == [10] * 4
+
+    # The invited nations are on each occurrence's page; the series links them up.
+    for number in (1, 2, 3, 4):
+        expect_page(page, lang, f"{SERIES_TITLE} #{number}")
+        expect_page(page, lang, t(lang, "Agenda"), level=2)
+        expect(
+            page.get_by_text(
+                t(lang, "Occurrence %(number)s of %(total)s in this series.")
+                % {"number": number, "total": 4}
+            )
+        ).to_be_visible()
+        participating = definition(page, t(lang, "Participating nations"))
+        for code in ("BR", "CO"):
+            expect(
+                participating.get_by_role(
+                    "link", name=nation_name(lang, code), exact=True
+                )
+            ).to_be_visible()
+        next_link = page.get_by_role("link", name=t(lang, "Next occurrence"))
+        if number < 4:
+            next_link.click()
+        else:
+            expect(next_link).to_have_count(0)
+
+    # Each liaison is invited to each occurrence, in their own language.
+    liaisons = {
+        user.email: user
+        for user in User.objects.filter(username__in=["colombia", "brazil"])
+    }
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        [email for email in liaisons for _ in range(4)]
+    )
+    for email, user in liaisons.items():
+        messages = [message for message in mail.outbox if message.to == [email]]
+        assert {message.extra_headers["Content-Language"] for message in messages} == {
+            user.mail_language
+        }
+        assert sorted(message.subject for message in messages) == sorted(
+            t(user.mail_language, "Invitation: %(title)s")
+            % {"title": f"{SERIES_TITLE} #{number}"}
+            for number in (1, 2, 3, 4)
+        )
+    assert page.console_errors == []
+
+
+# --------------------------- 2. the Colombian liaison records and recommends
+
+
+def test_colombian_liaison_records_assessment_raises_and_accepts_recommendation(
+    page, lang
+):
+    # Stored in the other language: the menu switches it to this run's language.
+    set_language("colombia", other_language(lang))
+    log_in(page, "colombia", lang)
+    expect_page(page, other_language(lang), t(other_language(lang), "Dashboard"))
+
+    page.get_by_role(
+        "navigation", name=t(other_language(lang), "Main navigation")
+    ).get_by_role("button", name="Camila Restrepo").click()
+    page.get_by_role("button", name=language_name(lang), exact=True).click()
+    expect_page(page, lang, t(lang, "Dashboard"))
+    assert User.objects.get(username="colombia").language == lang
+
+    # Opens an initiative from the navigation.
+    navigate(page, lang, "Initiatives")
+    expect_page(page, lang, t(lang, "Initiatives"))
+    page.get_by_role(
+        "link", name="Counter-narcotics joint task force", exact=True
+    ).click()
+    expect_page(page, lang, "Counter-narcotics joint task force")
+    expect(
+        page.get_by_role("heading", name=t(lang, "Participants"), level=2)
+    ).to_be_visible()
+
+    # Records a situation assessment from the held meeting's page.
+    navigate(page, lang, "Meetings")
+    expect_page(page, lang, t(lang, "Situation-assessment meetings"))
+    page.get_by_role("link", name=HELD_MEETING).first.click()
+    expect_page(page, lang, HELD_MEETING)
+    expect_page(page, lang, t(lang, "Situation assessments"), level=2)
+    page.get_by_role("link", name=t(lang, "Record a situation assessment")).click()
+    expect_page(page, lang, t(lang, "Record a situation assessment"))
+
+    def label(name):
+        return exactly(field_label(lang, SituationAssessment, name))
+
+    page.get_by_label(label("nation")).select_option(label=nation_name(lang, "CO"))
+    page.get_by_label(label("focus_area")).select_option(label="Community engagement")
+    page.get_by_label(label("primary_concern")).fill(
+        "Recruitment of minors by armed groups"
+    )
+    page.get_by_label(
+        t(lang, SituationAssessment.Trend.INCREASING.label), exact=True
+    ).check()
+    page.get_by_label(
+        t(lang, SituationAssessment.ThreatLevel.HIGH.label), exact=True
+    ).check()
+    page.get_by_label(label("summary")).fill(
+        "Armed groups recruit in border municipalities."
+    )
+    page.get_by_role("button", name=t(lang, "Record assessment")).click()
+    expect(page.get_by_role("alert").first).to_contain_text(
+        t(lang, "Situation assessment of %s recorded.") % nation_name(lang, "CO")
+    )
+    expect_page(page, lang, t(lang, "Situation assessments"), level=2)
+    expect(page.get_by_text("Recruitment of minors by armed groups")).to_be_visible()
+    assert SituationAssessment.objects.filter(
+        primary_concern="Recruitment of minors by armed groups", nation__iso_alpha2="CO"
+    ).exists()
+
+    # Raises a recommendation from the same meeting page.
+    page.get_by_role("link", name=t(lang, "Raise a recommendation")).click()
+    expect_page(page, lang, t(lang, "New recommendation"))
+    page.get_by_label(exactly(field_label(lang, Recommendation, "title"))).fill(
+        "Fund school programmes in border municipalities"
+    )
+    page.get_by_label(exactly(field_label(lang, Recommendation, "description"))).fill(
+        "Keep minors in school where armed groups recruit."
+    )
+    page.get_by_label(
+        exactly(field_label(lang, Recommendation, "focus_area"))
+    ).select_option(label="Community engagement")
+    page.get_by_role(
+        "group", name=exactly(field_label(lang, Recommendation, "nations"))
+    ).get_by_label(nation_name(lang, "CO"), exact=True).check()
+    page.get_by_label(exactly(field_label(lang, Recommendation, "due_date"))).fill(
+        (datetime.date.today() + datetime.timedelta(days=5)).isoformat()
+    )
+    page.get_by_role("button", name=t(lang, "Raise recommendation")).click()
+    expect_page(page, lang, "Fund school programmes in border municipalities")
+    expect_page(page, lang, t(lang, "Description"), level=2)
+    recommendation = Recommendation.objects.get(
+        title="Fund school programmes in border municipalities"
+    )
+    reference = recommendation.reference
+    expect(page.get_by_role("alert").first).to_contain_text(
+        t(lang, "Recommendation %(reference)s was raised.") % {"reference": reference}
+    )
+    expect(page.get_by_text(reference).first).to_be_visible()
+
+    # Moves it to accepted with a note.
+    page.get_by_label(
+        exactly(form_label(lang, RecommendationTransitionForm, "to_status"))
+    ).select_option(label=t(lang, Recommendation.Status.ACCEPTED.label))
+    page.get_by_label(
+        exactly(form_label(lang, RecommendationTransitionForm, "note"))
+    ).fill("Ministry of Education agreed to co-fund.")
+    page.get_by_role("button", name=t(lang, "Change status")).click()
+    expect(page.get_by_text("Ministry of Education agreed to co-fund.")).to_be_visible()
+    recommendation.refresh_from_db()
+    assert recommendation.status == Recommendation.Status.ACCEPTED
+    assert recommendation.updates.count() == 2
+
+    # Finds it on the dashboard and in the list.
+    navigate(page, lang, "Dashboard")
+    expect_page(page, lang, t(lang, "Dashboard"))
+    expect(page.get_by_role("link", name=reference).first).to_be_visible()
+    navigate(page, lang, "Recommendations")
+    expect_page(page, lang, t(lang, "Recommendations"))
+    expect(page.get_by_role("link", name=reference, exact=True)).to_be_visible()
+    assert page.console_errors == []
+
+
+# -------------------------------- 3. the Brazilian liaison reads, and only reads
+
+
+def test_brazilian_viewer_sees_released_records_without_edit_buttons_and_gets_403(
+    page, lang
+):
+    set_language("brazil", lang)
+    log_in(page, "brazil", lang)
+    expect_page(page, lang, t(lang, "Dashboard"))
+
+    # A recommendation released to Brazil: shown, with nothing to change it.
+    recommendation = Recommendation.objects.get(title=CYBER_RECOMMENDATION)
+    assert recommendation.is_visible_to(User.objects.get(username="brazil"))
+    navigate(page, lang, "Recommendations")
+    expect_page(page, lang, t(lang, "Recommendations"))
+    expect_absent(page, "link", t(lang, "New recommendation"))
+    page.get_by_role("link", name=recommendation.reference, exact=True).click()
+    expect_page(page, lang, CYBER_RECOMMENDATION)
+    expect(
+        page.get_by_role("heading", name=t(lang, "Description"), level=2)
+    ).to_be_visible()
+    expect(
+        page.get_by_role("link", name=nation_name(lang, "BR"), exact=True)
+    ).to_be_visible()
+    expect_absent(page, "link", t(lang, "Edit"))
+    expect_absent(page, "button", t(lang, "Change status"))
+    expect_absent(page, "heading", t(lang, "Change status"))
+
+    response = page.goto(f"/recommendations/{recommendation.reference}/edit/")
+    assert response.status == 403
+    expect_page(page, lang, t(lang, "You may not do this"))
+
+    # A meeting released to Brazil: shown, with nothing to record or change.
+    meeting = AssessmentMeeting.objects.get(title=HELD_MEETING)
+    navigate(page, lang, "Meetings")
+    expect_page(page, lang, t(lang, "Situation-assessment meetings"))
+    expect_absent(page, "link", t(lang, "New meeting"))
+    expect_absent(page, "link", t(lang, "Find a time"))
+    page.get_by_role("link", name=HELD_MEETING).first.click()
+    expect_page(page, lang, HELD_MEETING)
+    expect_page(page, lang, t(lang, "Situation assessments"), level=2)
+    expect(
+        page.get_by_role("link", name=nation_name(lang, "BR"), exact=True).first
+    ).to_be_visible()
+    for name in (
+        "Record a situation assessment",
+        "Evaluate an initiative",
+        "Raise a recommendation",
+    ):
+        expect_absent(page, "link", t(lang, name))
+    # Neither "Edit meeting" nor the "Edit <nation — focus area>" of each row.
+    starts_with_edit = re.compile(rf"^{re.escape(t(lang, 'Edit'))}(\s|$)")
+    expect(page.get_by_role("link", name=starts_with_edit)).to_have_count(0)
+    expect(page.get_by_text(t(lang, "Cancel meeting"))).to_have_count(0)
+    expect_absent(page, "button", t(lang, "Save draft"))
+
+    for path in (
+        f"/meetings/{meeting.pk}/edit/",
+        f"/meetings/{meeting.pk}/assessments/new/",
+        f"/meetings/{meeting.pk}/recommendations/new/",
+    ):
+        response = page.goto(path)
+        assert response.status == 403, path
+        expect_page(page, lang, t(lang, "You may not do this"))
+    # The only console errors: the four pages answered 403.
+    assert page.console_errors == [FORBIDDEN_LOGGED] * 4
+
+
+# ------------------ 4. the coordinator withdraws a release; Brazil loses sight
+
+
+def test_withdrawn_release_answers_404_to_brazil_and_leaves_its_list(
+    page, other_browser_page, lang
+):
+    coordinator = User.objects.get(username="coordinator")
+    initiative = Initiative.objects.get(title=DISASTER_INITIATIVE)
+    # Released to its participants (Brazil among them) rather than to all partners.
+    services.record_release(
+        record=initiative,
+        user=coordinator,
+        released_to_all=False,
+        released_to=Nation.objects.filter(
+            iso_alpha2__in=["PE", "EC", "CL", "BR", "US"]
+        ),
+    )
+    set_language("coordinator", lang)
+    set_language("brazil", lang)
+
+    # The Brazilian liaison, at their own computer, sees the initiative.
+    brazil = other_browser_page("brazil")
+    log_in(brazil, "brazil", lang)
+    expect_page(brazil, lang, t(lang, "Dashboard"))
+    navigate(brazil, lang, "Initiatives")
+    expect_page(brazil, lang, t(lang, "Initiatives"))
+    brazil.get_by_role("link", name=DISASTER_INITIATIVE, exact=True).click()
+    expect_page(brazil, lang, DISASTER_INITIATIVE)
+    expect_page(brazil, lang, t(lang, "Participants"), level=2)
+    initiative_url = brazil.url
+
+    # The coordinator withdraws the release to Brazil through the edit form.
+    log_in(page, "coordinator", lang)
+    expect_page(page, lang, t(lang, "Dashboard"))
+    navigate(page, lang, "Initiatives")
+    expect_page(page, lang, t(lang, "Initiatives"))
+    page.get_by_role("link", name=DISASTER_INITIATIVE, exact=True).click()
+    expect_page(page, lang, DISASTER_INITIATIVE)
+    expect_page(page, lang, t(lang, "Participants"), level=2)
+    page.get_by_role("link", name=t(lang, "Edit"), exact=True).click()
+    expect_page(page, lang, t(lang, "Edit %(title)s") % {"title": DISASTER_INITIATIVE})
+    releasability = page.get_by_role("group", name=t(lang, "Releasability"), exact=True)
+    expect(
+        releasability.get_by_label(
+            exactly(form_label(lang, ReleasabilityForm, "released_to_all"))
+        )
+    ).not_to_be_checked()
+    released_to_brazil = releasability.get_by_label(nation_name(lang, "BR"), exact=True)
+    expect(released_to_brazil).to_be_checked()
+    released_to_brazil.uncheck()
+    page.get_by_role("button", name=t(lang, "Save changes"), exact=True).click()
+    expect_page(page, lang, DISASTER_INITIATIVE)
+    expect_page(page, lang, t(lang, "Participants"), level=2)
+    expect(page.get_by_role("alert").first).to_contain_text(
+        t(lang, "Initiative “%(title)s” saved.") % {"title": DISASTER_INITIATIVE}
+    )
+    released_to = definition(page, t(lang, "Released to"))
+    expect(released_to).to_contain_text(nation_name(lang, "PE"))
+    expect(released_to).not_to_contain_text(nation_name(lang, "BR"))
+    assert sorted(initiative.released_to.values_list("iso_alpha2", flat=True)) == [
+        "CL",
+        "EC",
+        "PE",
+        "US",
+    ]
+
+    # The Brazilian liaison's page now answers 404, as if it had never existed.
+    response = brazil.reload()
+    assert response.status == 404
+    expect_page(brazil, lang, t(lang, "Page not found"))
+    expect(brazil.get_by_text(DISASTER_INITIATIVE)).to_have_count(0)
+    assert brazil.url == initiative_url
+    navigate(brazil, lang, "Initiatives")
+    expect_page(brazil, lang, t(lang, "Initiatives"))
+    expect(brazil.get_by_role("link", name=DISASTER_INITIATIVE)).to_have_count(0)
+    expect(
+        brazil.get_by_role(
+            "link", name="Southern Partners joint training exercise programme"
+        )
+    ).to_be_visible()
+    assert page.console_errors == []
+    assert brazil.console_errors == [NOT_FOUND_LOGGED]
+
+
+# ------------------------------------------------- every page fits the screen
+
+
+def calendar_heading(lang, username):
+    """The calendar's heading: this month, in the user's zone and language."""
+    user = User.objects.get(username=username)
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(user.time_zone))
+    with translation.override(lang):
+        month = formats.date_format(today.replace(day=1), "YEAR_MONTH_FORMAT")
+    return t(lang, "Meetings in %(month)s") % {"month": month}
+
+
+@pytest.mark.parametrize("username", ["colombia", "coordinator"])
+@pytest.mark.parametrize("width", [1280, 992, 390])
+def test_pages_fit_the_screen_without_console_errors_at_desktop_and_phone_width(
+    page, width, username, lang, tmp_path
+):
+    set_language(username, lang)
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, username, lang)
+    meeting = AssessmentMeeting.objects.get(title=HELD_MEETING)
+    recommendation = Recommendation.objects.order_by("reference").first()
+    pages = (
+        ("/", t(lang, "Dashboard"), 1),
+        ("/nations/", t(lang, "Nations"), 1),
+        ("/nations/CO/", t(lang, "Upcoming meetings"), 2),
+        ("/initiatives/", t(lang, "Initiatives"), 1),
+        ("/meetings/", t(lang, "Situation-assessment meetings"), 1),
+        ("/recommendations/", t(lang, "Recommendations"), 1),
+        ("/profile/", t(lang, "Your profile"), 1),
+        ("/calendar/", calendar_heading(lang, username), 1),
+        (meeting.get_absolute_url(), t(lang, "Agenda"), 2),
+        (recommendation.get_absolute_url(), t(lang, "Description"), 2),
+    )
+    for path, heading, level in pages:
+        response = page.goto(path)
+        assert response.status == 200, path
+        expect_page(page, lang, heading, level=level)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} is {overflow}px wider than a {width}px screen"
+        page.screenshot(path=str(tmp_path / f"{path.strip('/') or 'home'}.png"))
+    assert page.console_errors == []
