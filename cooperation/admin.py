@@ -393,7 +393,7 @@ class InitiativeAdmin(ReleasableAdminMixin, HistoryAdmin):
             .prefetch_related("released_to")
         )
 
-    @admin.display(description=_("lead nation"), ordering="lead_nation_name")
+    @admin.display(description=_("lead nation"), ordering="lead_nation_order")
     def lead_nation(self, obj):
         return obj.lead_nation_display or "—"
 

@@ -243,3 +243,24 @@ def test_nations_are_listed_in_the_order_of_the_names_the_reader_sees(
         "MX",
         "UY",
     ]
+
+
+def test_initiatives_sort_by_the_lead_nation_name_the_reader_sees(
+    client, colombia, united_states
+):
+    mexico = factories.NationFactory(name="Mexico", iso_alpha2="MX", iso_alpha3="MEX")
+    for title, lead in (("Led by US", united_states), ("Led by MX", mexico)):
+        factories.ParticipationFactory(
+            initiative=factories.InitiativeFactory(title=title),
+            nation=lead,
+            role="lead",
+        )
+    url = reverse("cooperation:initiative-list") + "?sort=lead"
+
+    for language, expected in (
+        ("en", ["Led by MX", "Led by US"]),  # Mexico, United States
+        ("es", ["Led by US", "Led by MX"]),  # Estados Unidos, México
+    ):
+        client.force_login(factories.UserFactory(nation=colombia, language=language))
+        listed = client.get(url).context["page_obj"]
+        assert [initiative.title for initiative in listed] == expected, language

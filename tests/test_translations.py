@@ -35,6 +35,20 @@ def load(locale):
         return read_po(handle)
 
 
+def gettext_tool(name):
+    """The path of GNU gettext's ``name``: CI must have it, elsewhere the test skips."""
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(
+                f"CI must check the catalogues: GNU gettext's {name} is missing"
+            )
+        pytest.skip(
+            f"needs GNU gettext's {name} (apt-get install gettext; .ci/run does)"
+        )
+    return path
+
+
 def entries(catalog):
     return [message for message in catalog if message.id]
 
@@ -86,13 +100,7 @@ def test_translations_keep_every_placeholder_of_the_source(locale):
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_gnu_msgfmt_accepts_the_catalogue_with_full_statistics(locale):
-    msgfmt = shutil.which("msgfmt")
-    if msgfmt is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must check the catalogues: GNU gettext's msgfmt is missing")
-        pytest.skip(
-            "needs GNU gettext's msgfmt (apt-get install gettext; .ci/run does)"
-        )
+    msgfmt = gettext_tool("msgfmt")
     result = subprocess.run(  # noqa: S603 - fixed arguments, our own file
         [msgfmt, "--check", "--statistics", "-o", os.devnull, catalogue_path(locale)],
         capture_output=True,
@@ -108,14 +116,7 @@ def test_catalogues_hold_every_string_the_code_and_templates_mark(tmp_path):
 
     makemessages runs in a copy of the project, so it cannot touch the real catalogues.
     """
-    if shutil.which("xgettext") is None:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "CI must check the catalogues: GNU gettext's xgettext is missing"
-            )
-        pytest.skip(
-            "needs GNU gettext's xgettext (apt-get install gettext; .ci/run does)"
-        )
+    gettext_tool("xgettext")  # makemessages runs it
     copy = tmp_path / "project"
     for name in ("cooperation", "portal", "templates", "locale"):
         shutil.copytree(

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .base import Releasable, ReleasableQuerySet, TimeStamped
-from .nations import FocusArea, Nation, territory_name
+from .nations import FocusArea, Nation, display_order, territory_name
 
 
 class InitiativeQuerySet(ReleasableQuerySet):
@@ -19,6 +19,8 @@ class InitiativeQuerySet(ReleasableQuerySet):
         return self.annotate(
             lead_nation_name=Subquery(lead.values("nation__name")[:1]),
             lead_nation_code=Subquery(lead.values("nation__iso_alpha2")[:1]),
+        ).annotate(
+            lead_nation_order=display_order("lead_nation_code", "lead_nation_name")
         )
 
     def active(self):

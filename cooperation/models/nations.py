@@ -25,28 +25,33 @@ from cooperation.validators import (
 @functools.cache
 def _cldr_territories(language):
     try:
-        return Locale.parse(to_locale(language)).territories
+        territories = Locale.parse(to_locale(language)).territories
     except (UnknownLocaleError, ValueError):
         return {}
+    # Alpha-2 codes only: CLDR also names regions by number ("419": Latin America).
+    return {code: name for code, name in territories.items() if code.isalpha()}
+
+
+def territories(language=None):
+    """ISO 3166-1 alpha-2 code → name in ``language`` (default: the active one), from
+    the Unicode CLDR data Babel maintains."""
+    return _cldr_territories(language or get_language() or settings.LANGUAGE_CODE)
 
 
 def territory_name(code, default="", *, language=None):
-    """The name of an ISO 3166-1 alpha-2 territory in ``language`` (default: the
-    active one), from the Unicode CLDR data Babel maintains; ``default`` if unknown."""
-    language = language or get_language() or settings.LANGUAGE_CODE
-    return _cldr_territories(language).get(code, default) or default
+    """The name of territory ``code`` in ``language``; ``default`` if unknown."""
+    return territories(language).get(code, default) or default
 
 
 def territory_codes_matching(text, *, language=None):
     """The alpha-2 codes whose name in ``language`` contains ``text``, ignoring case."""
-    language = language or get_language() or settings.LANGUAGE_CODE
     needle = text.strip().casefold()
     if not needle:
         return []
     return [
         code
-        for code, name in _cldr_territories(language).items()
-        if len(code) == 2 and needle in name.casefold()
+        for code, name in territories(language).items()
+        if needle in name.casefold()
     ]
 
 
@@ -56,23 +61,23 @@ def collation_key(text):
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+def display_order(code_field="iso_alpha2", name_field="name"):
+    """A database expression sorting rows by the territory name the reader sees, so
+    "Estados Unidos" sorts under E in Spanish; unknown codes sort by ``name_field``."""
+    return Case(
+        *(
+            When(**{code_field: code}, then=Value(collation_key(name)))
+            for code, name in sorted(territories().items())
+        ),
+        default=F(name_field),
+        output_field=models.CharField(),
+    )
+
+
 class NationQuerySet(models.QuerySet):
     def with_display_order(self):
-        """Annotate ``display_order``: the name the reader sees, as a sort key, so
-        "Estados Unidos" sorts under E in Spanish. Computed in the database from the
-        CLDR names of the active language; unknown codes sort by the record's name."""
-        territories = _cldr_territories(get_language() or settings.LANGUAGE_CODE)
-        return self.annotate(
-            display_order=Case(
-                *(
-                    When(iso_alpha2=code, then=Value(collation_key(name)))
-                    for code, name in sorted(territories.items())
-                    if len(code) == 2 and code.isalpha()
-                ),
-                default=F("name"),
-                output_field=models.CharField(),
-            )
-        )
+        """Annotate ``display_order``, the sort key of the name the reader sees."""
+        return self.annotate(display_order=display_order())
 
     def in_display_order(self):
         return self.with_display_order().order_by("display_order", "name")

@@ -127,7 +127,7 @@ SORT_FIELDS = {
     "title": ["title"],
     "kind": ["kind", "title"],
     "status": ["status_rank", "title"],
-    "lead": ["lead_missing", "lead_nation_name", "title"],
+    "lead": ["lead_missing", "lead_nation_order", "title"],
     "planned_start": ["planned_start_sort", "title"],
     "planned_end": ["planned_end_sort", "title"],
 }
