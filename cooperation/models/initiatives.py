@@ -16,11 +16,15 @@ class InitiativeQuerySet(ReleasableQuerySet):
         lead = Participation.objects.filter(
             initiative=OuterRef("pk"), role=Participation.Role.LEAD
         )
+        # The sort key is computed inside its subquery, on the lead's own row: a CASE
+        # over the outer annotation would repeat the subquery once per territory.
+        lead_order = lead.annotate(
+            order=display_order("nation__iso_alpha2", "nation__name")
+        )
         return self.annotate(
             lead_nation_name=Subquery(lead.values("nation__name")[:1]),
             lead_nation_code=Subquery(lead.values("nation__iso_alpha2")[:1]),
-        ).annotate(
-            lead_nation_order=display_order("lead_nation_code", "lead_nation_name")
+            lead_nation_order=Subquery(lead_order.values("order")[:1]),
         )
 
     def active(self):
