@@ -28,7 +28,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -50,6 +50,8 @@ from .models import (
     SituationAssessment,
     User,
 )
+from .services import accounts as account_services
+from .services import assessments as assessment_services
 
 admin.site.site_header = _("Partner portal administration")
 admin.site.site_title = _("Partner portal admin")
@@ -239,7 +241,24 @@ class UserAdmin(HistoryAdmin, BaseUserAdmin):
         PREFERENCES_FIELDSET,
         *BaseUserAdmin.fieldsets[2:],
     )
-    add_fieldsets = (*BaseUserAdmin.add_fieldsets, PREFERENCES_FIELDSET)
+    # The address is asked for at creation too, so that one another account uses
+    # is refused beside the field (the user_unique_email_ci constraint).
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "username",
+                    "email",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+        PREFERENCES_FIELDSET,
+    )
     list_display = (
         "username",
         "email",
@@ -255,6 +274,42 @@ class UserAdmin(HistoryAdmin, BaseUserAdmin):
     list_filter = (*BaseUserAdmin.list_filter, "nation", "language")
     search_fields = (*BaseUserAdmin.search_fields, "nation__name")
     autocomplete_fields = ("nation",)
+    actions = ["end_sessions"]
+
+    def save_model(self, request, obj, form, change):
+        deactivating = change and "is_active" in form.changed_data and not obj.is_active
+        if deactivating:
+            # The sessions are ended below, in this admin's name; the post_save
+            # safety net (cooperation.user_sessions) need not do it again.
+            obj._stored_is_active = False
+        super().save_model(request, obj, form, change)
+        if deactivating:
+            ended = account_services.user_end_sessions(
+                user=obj, acting_user=request.user
+            )
+            self.message_user(
+                request,
+                ngettext(
+                    "The account is inactive; its %(count)d session was ended.",
+                    "The account is inactive; its %(count)d sessions were ended.",
+                    ended,
+                )
+                % {"count": ended},
+                messages.INFO,
+            )
+
+    @admin.action(description=_("End all sessions"), permissions=["change"])
+    def end_sessions(self, request, queryset):
+        ended = sum(
+            account_services.user_end_sessions(user=user, acting_user=request.user)
+            for user in queryset
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d session ended.", "%(count)d sessions ended.", ended)
+            % {"count": ended},
+            messages.SUCCESS,
+        )
 
 
 # ----------------------------------------------------------------------- initiatives
@@ -438,7 +493,23 @@ class AgendaItemInline(VisibleInline):
         return super().get_queryset(request).select_related("presenter")
 
 
-class SituationAssessmentInline(VisibleInline):
+class ReadOnlyInlineMixin:
+    """Shown on the parent's page; written on the record's own admin page, through
+    its service (who may write, locks, reasons)."""
+
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SituationAssessmentInline(ReadOnlyInlineMixin, VisibleInline):
     model = SituationAssessment
     fields = (
         "nation",
@@ -446,6 +517,7 @@ class SituationAssessmentInline(VisibleInline):
         "primary_concern",
         "trend",
         "threat_level",
+        "is_draft",
         "summary",
     )
 
@@ -462,7 +534,7 @@ class InvitationInline(VisibleInline):
         return super().get_queryset(request).select_related("user", "meeting")
 
 
-class InitiativeEvaluationInline(VisibleInline):
+class InitiativeEvaluationInline(ReadOnlyInlineMixin, VisibleInline):
     model = InitiativeEvaluation
     fields = ("initiative", "rating", "findings")
 
@@ -608,8 +680,44 @@ class SentNotificationAdmin(admin.ModelAdmin):
         return False
 
 
+class CorrectionReasonAdminForm(forms.ModelForm):
+    """A record that locks with its meeting's minutes: a correction says why."""
+
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        required=False,
+        max_length=assessment_services.REASON_MAX_LENGTH,
+        help_text=_("Required when the meeting's minutes are published."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        meeting = cleaned.get("meeting") or getattr(self.instance, "meeting", None)
+        if (
+            meeting is not None
+            and assessment_services.meeting_is_locked(meeting)
+            and not cleaned.get("reason", "").strip()
+        ):
+            self.add_error("reason", assessment_services.REASON_REQUIRED)
+        return cleaned
+
+
+class LockedWithMinutesAdmin(VisibleToMixin, HistoryAdmin):
+    """Assessments and evaluations, written through their service so that the
+    admin follows the rules of the pages: who may write, locks and reasons."""
+
+    form = CorrectionReasonAdminForm
+
+    def has_delete_permission(self, request, obj=None):
+        # Records of record: a wrong one is corrected, not deleted.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        self.service(obj, acting_user=request.user, reason=form.cleaned_data["reason"])
+
+
 @admin.register(SituationAssessment)
-class SituationAssessmentAdmin(VisibleToMixin, HistoryAdmin):
+class SituationAssessmentAdmin(LockedWithMinutesAdmin):
     list_display = (
         "primary_concern",
         "nation",
@@ -619,16 +727,34 @@ class SituationAssessmentAdmin(VisibleToMixin, HistoryAdmin):
         "threat_level",
         "created_at",
     )
-    list_filter = ("threat_level", "trend", "nation", "focus_area")
+    list_filter = ("is_draft", "threat_level", "trend", "nation", "focus_area")
     list_select_related = ("meeting", "nation", "focus_area")
     search_fields = ("primary_concern", "summary", "nation__name", "meeting__title")
     date_hierarchy = "created_at"
     autocomplete_fields = ("meeting", "nation", "focus_area")
     readonly_fields = ("created_at", "updated_at")
 
+    @staticmethod
+    def service(obj, **kwargs):
+        return assessment_services.assessment_save(assessment=obj, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return super().has_change_permission(request)
+        return assessment_services.assessment_can_change(
+            user=request.user, assessment=obj
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "nation":
+            kwargs["queryset"] = assessment_services.assessment_nations_for(
+                user=request.user
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(InitiativeEvaluation)
-class InitiativeEvaluationAdmin(VisibleToMixin, HistoryAdmin):
+class InitiativeEvaluationAdmin(LockedWithMinutesAdmin):
     list_display = ("initiative", "meeting", "rating", "created_at")
     list_filter = ("rating",)
     list_select_related = ("initiative", "meeting")
@@ -636,6 +762,17 @@ class InitiativeEvaluationAdmin(VisibleToMixin, HistoryAdmin):
     date_hierarchy = "created_at"
     autocomplete_fields = ("meeting", "initiative")
     readonly_fields = ("created_at", "updated_at")
+
+    @staticmethod
+    def service(obj, **kwargs):
+        return assessment_services.evaluation_save(evaluation=obj, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return super().has_change_permission(request)
+        return assessment_services.evaluation_can_change(
+            user=request.user, evaluation=obj
+        )
 
 
 # ------------------------------------------------------------------ recommendations

@@ -8,5 +8,12 @@ class CooperationConfig(AppConfig):
     verbose_name = _("Security cooperation")
 
     def ready(self):
-        # Connects the receivers that log logins and start each session's clock.
-        from cooperation import auth_log  # noqa: F401 - connects the login signals
+        from django.db.models.signals import post_migrate
+
+        from cooperation.roles import sync_roles_after_migrate
+
+        post_migrate.connect(sync_roles_after_migrate, sender=self)
+        # Connect the receivers that log logins and start each session's clock
+        # (auth_log), and that record each user's sessions and end them when an
+        # account is deactivated (user_sessions).
+        from cooperation import auth_log, user_sessions  # noqa: F401

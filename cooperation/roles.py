@@ -4,8 +4,9 @@ Viewer reads; Editor creates and updates initiatives, assessments, evaluations a
 recommendations; Scheduler plans meetings; Coordinator does both, sees every record
 and manages releasability; Administrator manages everything, accounts included.
 
-The ``0002_roles`` migration creates them; ``sync_roles`` can be run again at any time
-(``seed_demo`` does) and brings each group back to this definition.
+They are brought back to this definition after every ``migrate`` (a ``post_migrate``
+receiver, so a permission added by a later migration reaches its roles);
+``sync_roles`` can be run again at any time (``seed_demo`` does).
 """
 
 from django.apps import apps as global_apps
@@ -47,6 +48,8 @@ COORDINATE = [
     "manage_releasability",
     "reopen_recommendation",
     "correct_published_minutes",
+    "assess_any_nation",
+    "correct_locked_assessments",
 ]
 
 
@@ -66,17 +69,12 @@ ROLES = {
 }
 
 
-def sync_roles(apps=global_apps):
+def sync_roles():
     """Create or update the role groups and their permissions."""
     # Permissions are normally created after all migrations; roles need them now.
-    for app_config in apps.get_app_configs():
-        if apps is global_apps:
-            create_permissions(app_config, verbosity=0)
-            continue
-        # Historical app configs of a migration carry no models module.
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    apps = global_apps
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     cooperation = Permission.objects.filter(content_type__app_label="cooperation")
@@ -96,3 +94,13 @@ def sync_roles(apps=global_apps):
             )
         )
     )
+
+
+def sync_roles_after_migrate(sender, using="default", **kwargs):
+    """``post_migrate`` receiver: keep the roles in step with the code."""
+    from django.db import connections
+
+    tables = connections[using].introspection.table_names()
+    if "auth_group" not in tables or "auth_permission" not in tables:
+        return  # migrated backwards past auth: nothing to keep in sync
+    sync_roles()

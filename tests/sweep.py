@@ -13,12 +13,14 @@ and show that they report a deliberately unguarded view.
 import datetime
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
@@ -29,8 +31,14 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cooperation import roles
-from cooperation.models import AssessmentMeeting, Initiative, Recommendation
+from cooperation.models import (
+    AgendaItem,
+    AssessmentMeeting,
+    Initiative,
+    Recommendation,
+)
 from cooperation.services import invitations as invitation_services
+from cooperation.services import meetings as meeting_services
 from tests import factories
 
 # ------------------------------------------------------------------ classification
@@ -295,6 +303,8 @@ class World:
     # Visible parents whose child (or a record the URL names) is withheld.
     crossed: dict = field(default_factory=dict)
     withheld_texts: list = field(default_factory=list)
+    # Visible records that later point at withheld ones (a review item).
+    extra: dict = field(default_factory=dict)
 
 
 def build_world():
@@ -327,10 +337,27 @@ def build_world():
     focus = factories.FocusAreaFactory(name="Cocaine", slug="cocaine")
     series = factories.MeetingSeriesFactory(title="Open series", created_by=colombian)
     initiative = factories.InitiativeFactory(title="Open initiative", owner=colombian)
+    # The visible meeting is the series' third occurrence; the second will be
+    # withheld (``add_withheld``), so counts and numbers must skip it.
+    factories.AssessmentMeetingFactory(
+        title="Open first occurrence",
+        chair=colombian,
+        series=series,
+        occurrence_number=1,
+        starts_at=timezone.now() - datetime.timedelta(days=30),
+    )
     meeting = factories.AssessmentMeetingFactory(
-        title="Open meeting", chair=colombian, series=series, occurrence_number=1
+        title="Open meeting", chair=colombian, series=series, occurrence_number=3
     )
     meeting.nations.set([colombia, brazil])
+    # A review item carried over onto the visible meeting; ``add_withheld`` makes
+    # it review a withheld recommendation.
+    review_item = factories.AgendaItemFactory(
+        meeting=meeting,
+        title=meeting_services.review_title(),
+        kind=AgendaItem.Kind.REVIEW,
+        position=9,
+    )
     recommendation = factories.RecommendationFactory(
         reference="REC-2026-0001",
         title="Open recommendation",
@@ -365,7 +392,15 @@ def build_world():
         "referencecounter": factories.ReferenceCounterFactory(year=2026),
     }
     visible["nation"] = brazil
-    return World(colombia, brazil, colombian, brazilian, superuser, visible)
+    return World(
+        colombia,
+        brazil,
+        colombian,
+        brazilian,
+        superuser,
+        visible,
+        extra={"review_item": review_item},
+    )
 
 
 def add_withheld(world):
@@ -401,6 +436,20 @@ def add_withheld(world):
         released_to=[c],
     )
     recommendation.nations.set([b, c])
+    # The visible series' second occurrence, between the visible first and third.
+    factories.AssessmentMeetingFactory(
+        title=f"{title} occurrence",
+        chair=col,
+        series=world.visible["series"],
+        occurrence_number=2,
+        starts_at=timezone.now() - datetime.timedelta(days=3),
+        released_to_all=False,
+        released_to=[c],
+    )
+    # The visible meeting's review item now reviews the withheld recommendation,
+    # as carry-over does: its reference must reach no Brazilian page, .ics or feed.
+    world.extra["review_item"].recommendation = recommendation
+    world.extra["review_item"].save()
     world.withheld = {
         "initiative": initiative,
         "meeting": meeting,
@@ -735,6 +784,106 @@ def feed_violations(world):
     if leaked:
         violations.append(f"feed shows withheld {leaked}")
     return violations
+
+
+def feed_snapshot(token):
+    """The calendar feed as its (anonymous) reader gets it, stamps blanked."""
+    response = Client().get(reverse("cooperation:calendar-feed", args=[token]))
+    text = _body(response)
+    for pattern in _VOLATILE:
+        text = pattern.sub("", text)
+    return response.status_code, text
+
+
+class _FormFields(HTMLParser):
+    """The named fields of a page's forms with the values the page fills in."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields = []
+        self._select = None
+        self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and name != "csrfmiddlewaretoken":
+            kind = attrs.get("type", "text")
+            if kind in {"checkbox", "radio"} and "checked" not in attrs:
+                return
+            if kind not in {"submit", "button", "file"}:
+                self.fields.append((name, attrs.get("value") or "", kind))
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.fields.append((self._select, attrs.get("value") or "", "select"))
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.fields.append((name, "", "textarea"))
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            name, value, kind = self.fields[-1]
+            self.fields[-1] = (name, value + data, kind)
+
+
+# The navigation bar's language switch, on every page.
+NAVIGATION_FIELDS = {"language", "next"}
+# A date before anything in the world, so every "not before …" rule speaks.
+EARLY_DATE = "1900-01-02"
+
+
+def form_error_payload(html):
+    """The page's own form values, with every date moved to ``EARLY_DATE``."""
+    parser = _FormFields()
+    parser.feed(html)
+    payload = {}
+    for name, value, kind in parser.fields:
+        if name in NAVIGATION_FIELDS:
+            continue
+        if kind == "date" or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            value = EARLY_DATE
+        payload.setdefault(name, []).append(value)
+    return payload
+
+
+def form_urls(world, routes=ROUTES, urlconf=None):
+    """The portal's create and edit pages of records visible to the Brazilian."""
+    return [
+        build_url(world, pattern, spec, "visible")
+        for pattern, spec in patterns_with_routes(routes, urlconf)
+        if pattern.key.startswith("cooperation:")
+        and pattern.key.endswith(("-create", "-edit"))
+    ]
+
+
+def form_error_snapshot(world, urls, payloads=None):
+    """What the Brazilian user gets back when posting each form with early dates:
+    the error messages must not change with records they may not see. Pass the
+    ``payloads`` of a first snapshot to post exactly the same data again."""
+    payloads = dict(payloads or {})
+    pages = {}
+    for url in urls:
+        # A fresh client each time: no message of one post shows on the next.
+        client = client_for(world.brazilian)
+        if url not in payloads:
+            payloads[url] = form_error_payload(_body(client.get(url)))
+        # A form that is valid after all saves: undo it, so the world stays the
+        # same for the next snapshot.
+        with transaction.atomic():
+            response = client.post(url, payloads[url])
+            transaction.set_rollback(True)
+        text = _body(response)
+        for pattern in _VOLATILE:
+            text = pattern.sub("", text)
+        pages[url] = (response.status_code, text)
+    return pages, payloads
 
 
 # ------------------------------------------------------------------------ 4. CSRF

@@ -303,15 +303,14 @@ def test_use_this_time_links_to_the_meeting_form_filled_in(
 def test_slots_are_ranked_by_warnings_and_show_their_text(
     scheduler_client, colombia, brazil, brazilian_user, free_day
 ):
-    # A Colombian meeting, not released to the scheduler's nation, takes the whole
-    # day in Bogotá; the day is searched alone. Slots inside working hours fail one
-    # check (the overlap), the others two.
+    # A Colombian meeting takes the whole day in Bogotá; the day is searched
+    # alone. Slots inside working hours fail one check (the overlap), the others
+    # two. (A meeting withheld from the scheduler is not checked at all:
+    # tests/test_scheduling.py.)
     meeting = factories.AssessmentMeetingFactory(
         title="Closed-door Brazilian briefing",
         starts_at=bogota_time(free_day, 0),
         ends_at=bogota_time(free_day + datetime.timedelta(days=1), 0),
-        released_to_all=False,
-        released_to=[brazil],
     )
     meeting.nations.set([colombia])
 
@@ -329,8 +328,7 @@ def test_slots_are_ranked_by_warnings_and_show_their_text(
     assert [p.starts_at for p in proposals] == sorted(p.starts_at for p in proposals)
     assert "1 warning<" in page
     assert "No warnings" not in page
-    assert "another meeting not released to you" in page
-    assert "Closed-door" not in page
+    assert "“Closed-door Brazilian briefing”" in page
     assert "Colombia also attend" in page
 
 

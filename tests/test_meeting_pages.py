@@ -55,6 +55,16 @@ def meeting_at(starts, *, hours=2, **kwargs):
     )
 
 
+def held_meeting(**kwargs):
+    """A meeting that took place yesterday: its assessments may be final (one of a
+    meeting not started yet is a draft)."""
+    return meeting_at(
+        timezone.now() - datetime.timedelta(days=1),
+        status=AssessmentMeeting.Status.HELD,
+        **kwargs,
+    )
+
+
 def withheld_meeting(nation, **kwargs):
     """A meeting released to ``nation`` only."""
     return factories.AssessmentMeetingFactory(
@@ -514,8 +524,11 @@ def test_detail_shows_assessments_with_threat_level_as_text_and_colour(
 
 
 def test_detail_links_participating_nations_still_to_be_assessed(
-    editor_client, colombia, brazil
+    editor_client, editor, colombia, brazil
 ):
+    # One who may assess every nation; an editor is offered only their own
+    # (tests/test_assessment_integrity.py).
+    grant(editor, "assess_any_nation")
     meeting = factories.AssessmentMeetingFactory()
     meeting.nations.set([colombia, brazil])
     factories.SituationAssessmentFactory(meeting=meeting, nation=colombia)
@@ -532,7 +545,10 @@ def test_detail_offers_actions_only_to_users_with_the_permissions(
     client, editor, brazilian_user
 ):
     meeting = factories.AssessmentMeetingFactory()
-    assessment = factories.SituationAssessmentFactory(meeting=meeting)
+    # The editor's own nation: another nation's row offers them no edit link.
+    assessment = factories.SituationAssessmentFactory(
+        meeting=meeting, nation=editor.nation
+    )
     evaluation = factories.InitiativeEvaluationFactory(meeting=meeting)
     links = [
         reverse("cooperation:meeting-edit", args=[meeting.pk]),
@@ -903,7 +919,7 @@ def assessment_data(nation_, focus_area_, **overrides):
 
 
 def test_assessment_is_recorded_for_the_meeting_in_the_url(editor_client, colombia):
-    meeting = factories.AssessmentMeetingFactory()
+    meeting = held_meeting()
     other = factories.AssessmentMeetingFactory()
     focus = factories.FocusAreaFactory()
 
@@ -923,22 +939,27 @@ def test_assessment_is_recorded_for_the_meeting_in_the_url(editor_client, colomb
     assert "Situation assessment of Colombia recorded." in page
 
 
-def test_assessment_form_preselects_the_nation_from_the_query(editor_client, colombia):
+def test_assessment_form_preselects_the_nation_from_the_query(
+    client, editor, colombia, brazil
+):
     meeting = factories.AssessmentMeetingFactory()
     url = reverse("cooperation:assessment-create", args=[meeting.pk])
+    coordinator = grant(factories.UserFactory(), *EDIT_PERMISSIONS, "assess_any_nation")
 
-    assert (
-        editor_client.get(url, {"nation": "co"}).context["form"]["nation"].value()
-        == colombia.pk
-    )
-    assert (
-        editor_client.get(url, {"nation": "ZZ"}).context["form"]["nation"].value()
-        is None
-    )
+    def preselected(code):
+        return client.get(url, {"nation": code}).context["form"]["nation"].value()
+
+    client.force_login(coordinator)
+    assert preselected("br") == brazil.pk
+    assert preselected("ZZ") is None
+    # One who may assess only their own nation finds it chosen.
+    client.force_login(editor)
+    assert preselected("co") == colombia.pk
+    assert preselected("ZZ") == colombia.pk
 
 
 def test_duplicate_assessment_is_a_friendly_form_error(editor_client, colombia):
-    meeting = factories.AssessmentMeetingFactory()
+    meeting = held_meeting()
     existing = factories.SituationAssessmentFactory(meeting=meeting, nation=colombia)
 
     response = editor_client.post(
@@ -946,7 +967,7 @@ def test_duplicate_assessment_is_a_friendly_form_error(editor_client, colombia):
         assessment_data(colombia, existing.focus_area, primary_concern="Other"),
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "already has an assessment" in str(
         response.context["form"].non_field_errors()
     )
@@ -957,7 +978,7 @@ def test_same_nation_and_focus_area_may_be_assessed_at_another_meeting(
     editor_client, colombia
 ):
     existing = factories.SituationAssessmentFactory(nation=colombia)
-    meeting = factories.AssessmentMeetingFactory()
+    meeting = held_meeting()
 
     response = editor_client.post(
         reverse("cooperation:assessment-create", args=[meeting.pk]),
@@ -969,7 +990,7 @@ def test_same_nation_and_focus_area_may_be_assessed_at_another_meeting(
 
 
 def test_assessment_edit_saves_changes_and_returns_to_the_row(editor_client, colombia):
-    meeting = factories.AssessmentMeetingFactory()
+    meeting = held_meeting()
     assessment = factories.SituationAssessmentFactory(
         meeting=meeting, nation=colombia, threat_level=2
     )
@@ -989,7 +1010,7 @@ def test_assessment_edit_saves_changes_and_returns_to_the_row(editor_client, col
 
 
 def test_assessment_edit_into_a_duplicate_is_a_form_error(editor_client, colombia):
-    meeting = factories.AssessmentMeetingFactory()
+    meeting = held_meeting()
     taken = factories.SituationAssessmentFactory(meeting=meeting, nation=colombia)
     moving = factories.SituationAssessmentFactory(meeting=meeting, nation=colombia)
 
@@ -998,7 +1019,7 @@ def test_assessment_edit_into_a_duplicate_is_a_form_error(editor_client, colombi
         assessment_data(colombia, taken.focus_area),
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].non_field_errors()
     moving.refresh_from_db()
     assert moving.focus_area != taken.focus_area
@@ -1019,32 +1040,37 @@ def test_assessment_edit_into_a_duplicate_is_a_form_error(editor_client, colombi
     ],
 )
 def test_assessment_form_rejects_bad_input(editor_client, colombia, overrides, field):
-    meeting = factories.AssessmentMeetingFactory()
+    meeting = held_meeting()
 
     response = editor_client.post(
         reverse("cooperation:assessment-create", args=[meeting.pk]),
         assessment_data(colombia, factories.FocusAreaFactory(), **overrides),
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert field in response.context["form"].errors
     assert not SituationAssessment.objects.exists()
 
 
 def test_assessment_form_does_not_offer_inactive_nations_or_focus_areas(
-    editor_client,
+    editor_client, editor
 ):
-    meeting = factories.AssessmentMeetingFactory()
+    # One who may assess any nation: the inactive one is refused as inactive.
+    grant(editor, "assess_any_nation")
+    meeting = held_meeting()
     gone = factories.NationFactory(
         name="Peru", iso_alpha2="PE", iso_alpha3="PER", is_active=False
     )
     retired = factories.FocusAreaFactory(is_active=False)
+    url = reverse("cooperation:assessment-create", args=[meeting.pk])
 
-    response = editor_client.post(
-        reverse("cooperation:assessment-create", args=[meeting.pk]),
-        assessment_data(gone, retired),
-    )
+    offered = editor_client.get(url).context["form"].fields
+    assert editor.nation in offered["nation"].queryset
+    assert gone not in offered["nation"].queryset
+    assert retired not in offered["focus_area"].queryset
+    response = editor_client.post(url, assessment_data(gone, retired))
 
+    assert response.status_code == 400
     assert {"nation", "focus_area"} <= set(response.context["form"].errors)
     assert not SituationAssessment.objects.exists()
 
@@ -1108,7 +1134,7 @@ def test_evaluating_a_withheld_initiative_by_a_forged_id_is_a_form_error(
         {"initiative": str(secret.pk), "rating": "on_track", "findings": "Fine."},
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "initiative" in response.context["form"].errors
     assert not InitiativeEvaluation.objects.exists()
 
@@ -1125,7 +1151,7 @@ def test_duplicate_evaluation_is_a_friendly_form_error(editor_client):
         },
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "already evaluated" in str(response.context["form"].non_field_errors())
     assert InitiativeEvaluation.objects.get().rating == existing.rating
 
@@ -1189,7 +1215,7 @@ def test_evaluation_form_rejects_bad_input(editor_client, overrides, field):
         reverse("cooperation:evaluation-create", args=[meeting.pk]), data
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert field in response.context["form"].errors
     assert not InitiativeEvaluation.objects.exists()
 

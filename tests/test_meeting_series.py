@@ -1050,7 +1050,13 @@ def test_minutes_are_drafted_published_and_then_locked(
     assert response.status_code == 302
     page = client.get(meeting.get_absolute_url()).content.decode()
     assert "Publish minutes" in page
-    assert client.post(publish_url).status_code == 302
+    # Publishing locks things, so it asks first: without the confirmation,
+    # nothing is published.
+    response = client.post(publish_url, follow=True)
+    assert "Tick the confirmation to publish" in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.minutes_status == AssessmentMeeting.MinutesStatus.DRAFT
+    assert client.post(publish_url, {"confirm": "on"}).status_code == 302
 
     meeting.refresh_from_db()
     assert meeting.minutes_status == AssessmentMeeting.MinutesStatus.PUBLISHED
@@ -1101,7 +1107,9 @@ def test_minutes_form_rejects_bad_input(scheduler_client, minutes):
 def test_publishing_empty_minutes_is_a_message_not_a_crash(scheduler_client):
     meeting = factories.AssessmentMeetingFactory()
     response = scheduler_client.post(
-        reverse("cooperation:meeting-minutes-publish", args=[meeting.pk]), follow=True
+        reverse("cooperation:meeting-minutes-publish", args=[meeting.pk]),
+        {"confirm": "on"},
+        follow=True,
     )
     assert "Write the minutes before publishing them." in response.content.decode()
     meeting.refresh_from_db()

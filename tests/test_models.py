@@ -715,8 +715,19 @@ AssessmentForm = forms.modelform_factory(
         "trend",
         "threat_level",
         "summary",
+        "is_draft",
     ],
 )
+
+
+def held_meeting():
+    """A meeting that has taken place: its assessments may be final."""
+    starts = timezone.now() - datetime.timedelta(days=1)
+    return factories.AssessmentMeetingFactory(
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=2),
+        status=AssessmentMeeting.Status.HELD,
+    )
 
 
 def assessment_data(meeting, nation, focus_area, **overrides):
@@ -751,7 +762,9 @@ def test_database_refuses_a_second_assessment_of_a_nation_and_focus_area(colombi
 
 @covers("assessment_unique_per_meeting_nation_focus", FORM)
 def test_form_reports_a_second_assessment_of_a_nation_and_focus_area(colombia, brazil):
-    assessment = factories.SituationAssessmentFactory(nation=colombia)
+    assessment = factories.SituationAssessmentFactory(
+        meeting=held_meeting(), nation=colombia
+    )
     message = (
         "This meeting already has an assessment of this nation for this focus area."
     )
@@ -778,7 +791,7 @@ def test_database_refuses_threat_level_outside_one_to_four(level):
 
 @covers("assessment_threat_level_range", FORM)
 def test_form_reports_threat_level_outside_one_to_four(colombia):
-    meeting = factories.AssessmentMeetingFactory()
+    meeting = held_meeting()
     focus_area = factories.FocusAreaFactory()
     form = AssessmentForm(
         data=assessment_data(meeting, colombia, focus_area, threat_level=5)
@@ -795,6 +808,33 @@ def test_form_reports_threat_level_outside_one_to_four(colombia):
         assessment, "threat_level", "Value 5 is not a valid choice."
     )
     assert_constraint_reports(assessment, "assessment_threat_level_range")
+
+
+FINAL_BEFORE_MEETING = (
+    "This meeting has not started yet: record the assessment as a draft, and mark "
+    "it final once the meeting has been held."
+)
+
+
+def test_form_reports_a_final_assessment_of_a_meeting_not_started_yet(colombia):
+    # Not a CheckConstraint: "not started yet" depends on the clock, which a
+    # constraint may not read. clean() is the guarantee, for forms and services.
+    upcoming = factories.AssessmentMeetingFactory()  # starts in a week
+    focus_area = factories.FocusAreaFactory()
+    form = AssessmentForm(data=assessment_data(upcoming, colombia, focus_area))
+    assert_form_reports(form, "is_draft", FINAL_BEFORE_MEETING)
+    draft = AssessmentForm(
+        data=assessment_data(upcoming, colombia, focus_area, is_draft=True)
+    )
+    assert draft.is_valid(), draft.errors
+    held = AssessmentForm(data=assessment_data(held_meeting(), colombia, focus_area))
+    assert held.is_valid(), held.errors
+    assessment = factories.SituationAssessmentFactory.build(
+        meeting=upcoming, nation=colombia, focus_area=focus_area
+    )
+    assert_full_clean_reports(assessment, "is_draft", FINAL_BEFORE_MEETING)
+    assessment.is_draft = True
+    assessment.full_clean()
 
 
 EvaluationForm = forms.modelform_factory(

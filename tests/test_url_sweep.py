@@ -15,6 +15,7 @@ from django.urls import include, path, reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from cooperation.models import Initiative
+from cooperation.services import invitations as invitation_services
 from tests import sweep
 
 pytestmark = pytest.mark.django_db
@@ -131,10 +132,22 @@ def test_no_page_or_export_shows_a_withheld_record(world):
 def test_pages_and_counts_are_the_same_with_and_without_withheld_records(db):
     world = sweep.build_world()
     urls = sweep.page_urls(world)
+    token = invitation_services.calendar_token_create(user=world.brazilian)
+    forms = sweep.form_urls(world)
     before = sweep.snapshot(world, urls)
+    feed_before = sweep.feed_snapshot(token)
+    errors_before, payloads = sweep.form_error_snapshot(world, forms)
     sweep.add_withheld(world)
     after = sweep.snapshot(world, urls)
     assert sweep.changed_pages(before, after) == []
+    # The calendar feed, and every form sent back with errors, too.
+    assert sweep.feed_snapshot(token) == feed_before
+    errors_after, _ = sweep.form_error_snapshot(world, forms, payloads)
+    assert sweep.changed_pages(errors_before, errors_after) == []
+    assert len(forms) >= 8
+    # Most of them come back with errors (an early date breaks a rule or two).
+    refused = [url for url, (status, _) in errors_after.items() if status != 302]
+    assert len(refused) >= 5, errors_after.keys()
     # The comparison can fail: the superuser sees the withheld records appear.
     world.brazilian = world.superuser
     dashboard = reverse("cooperation:dashboard")
@@ -236,3 +249,31 @@ def test_sweep_reports_a_post_accepted_without_a_csrf_token(world):
     violations = sweep.csrf_violations(world, routes=LEAK_ROUTES)
     assert any(v.startswith("POST /leak-csrf/ without a CSRF") for v in violations)
     assert all("/leak" in v for v in violations)
+
+
+# ------------------------------------- 6. series, carried-over reviews, form errors
+
+
+def test_a_series_counts_and_numbers_only_the_occurrences_released_to_the_reader(
+    world,
+):
+    meeting = world.visible["meeting"]
+    page = sweep.client_for(world.brazilian).get(meeting.get_absolute_url())
+    assert page.context["series_position"] == 2
+    assert page.context["series_total"] == 2
+    assert "Occurrence 2 of 2" in page.content.decode()
+    assert page.context["previous_occurrence"]["title"] == "Open first occurrence"
+    # The comparison can fail: a Colombian sees all three.
+    colombian = sweep.client_for(world.colombian).get(meeting.get_absolute_url())
+    assert "Occurrence 3 of 3" in colombian.content.decode()
+
+
+def test_a_carried_over_review_names_its_recommendation_only_to_who_may_see_it(world):
+    meeting = world.visible["meeting"]
+    reference = world.withheld["recommendation"].reference
+    ics = reverse("cooperation:meeting-ics", args=[meeting.pk])
+    brazilian = sweep.client_for(world.brazilian)
+    assert reference not in brazilian.get(meeting.get_absolute_url()).content.decode()
+    assert reference not in brazilian.get(ics).content.decode()
+    colombian = sweep.client_for(world.colombian)
+    assert reference in colombian.get(meeting.get_absolute_url()).content.decode()

@@ -24,6 +24,11 @@ from cooperation.models import (
     SituationAssessment,
     User,
 )
+from cooperation.services.assessments import (
+    REASON_MAX_LENGTH,
+    assessment_nations_for,
+    meeting_is_locked,
+)
 from cooperation.services.meetings import MAX_OCCURRENCES
 from cooperation.validators import available_time_zones
 
@@ -294,8 +299,26 @@ DUPLICATE_EVALUATION = _(
 )
 
 
-class SituationAssessmentForm(forms.ModelForm):
-    """An assessment recorded at the meeting it belongs to (set by the view)."""
+class CorrectionReasonMixin:
+    """Ask for a reason when the record's meeting has published minutes (a
+    correction, kept in history with the old values)."""
+
+    def add_reason_field(self, meeting):
+        self.needs_reason = meeting_is_locked(meeting)
+        if self.needs_reason:
+            self.fields["reason"] = forms.CharField(
+                label=_("Reason for the correction"),
+                max_length=REASON_MAX_LENGTH,
+                help_text=_(
+                    "The minutes are published: the history keeps this reason with "
+                    "the values before your correction."
+                ),
+            )
+
+
+class SituationAssessmentForm(CorrectionReasonMixin, forms.ModelForm):
+    """An assessment recorded at the meeting it belongs to (set by the view), of a
+    nation the user may assess."""
 
     class Meta:
         model = SituationAssessment
@@ -306,6 +329,7 @@ class SituationAssessmentForm(forms.ModelForm):
             "trend",
             "threat_level",
             "summary",
+            "is_draft",
         ]
         widgets = {
             "trend": forms.RadioSelect,
@@ -313,15 +337,19 @@ class SituationAssessmentForm(forms.ModelForm):
             "summary": forms.Textarea(attrs={"rows": 5}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["nation"].queryset = active_nations(keep=[self.instance.nation_id])
+        nations = assessment_nations_for(user=user)
+        if self.instance.nation_id:
+            nations = nations | Nation.objects.filter(pk=self.instance.nation_id)
+        self.fields["nation"].queryset = nations.order_by("name")
         self.fields["focus_area"].queryset = FocusArea.objects.filter(
             Q(is_active=True) | Q(pk=self.instance.focus_area_id)
         ).order_by("name")
         # Radio buttons need no "choose one" entry.
         self.fields["threat_level"].choices = SituationAssessment.ThreatLevel.choices
         limit_length(self.fields["summary"], 5_000)
+        self.add_reason_field(self.instance.meeting)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -330,6 +358,8 @@ class SituationAssessmentForm(forms.ModelForm):
             "primary_concern",
             Row(Column("trend"), Column("threat_level")),
             "summary",
+            "is_draft",
+            *(["reason"] if self.needs_reason else []),
         )
 
     def clean(self):
@@ -350,7 +380,7 @@ class SituationAssessmentForm(forms.ModelForm):
         return cleaned
 
 
-class InitiativeEvaluationForm(forms.ModelForm):
+class InitiativeEvaluationForm(CorrectionReasonMixin, forms.ModelForm):
     """An evaluation recorded at a meeting, of an initiative released to the user."""
 
     class Meta:
@@ -370,6 +400,7 @@ class InitiativeEvaluationForm(forms.ModelForm):
         ).order_by("title")
         self.fields["rating"].choices = InitiativeEvaluation.Rating.choices
         limit_length(self.fields["findings"], 5_000)
+        self.add_reason_field(self.instance.meeting)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -536,6 +567,25 @@ class MinutesForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10}),
         max_length=50_000,
         strip=True,
+    )
+
+
+class PublishMinutesForm(forms.Form):
+    """Publishing locks the minutes and the meeting's assessments and evaluations,
+    so the secretary confirms it first."""
+
+    confirm = forms.BooleanField(
+        label=_(
+            "I understand that publishing locks the minutes and this meeting's "
+            "assessments and evaluations: later changes are corrections, with a "
+            "reason."
+        ),
+        error_messages={
+            "required": _(
+                "Tick the confirmation to publish: publishing locks the minutes, "
+                "the assessments and the evaluations of this meeting."
+            )
+        },
     )
 
 

@@ -5,6 +5,7 @@ import zoneinfo
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.concurrency import VERSION_FIELD, VersionedFormMixin
@@ -118,17 +119,24 @@ class RecommendationForm(forms.ModelForm):
             ).date()
             if due_date < held_on:
                 self.add_error(
-                    "due_date",
-                    forms.ValidationError(
-                        _(
-                            "The due date cannot be before the meeting that raised "
-                            "it (%(date)s)."
-                        ),
-                        code="due_before_source",
-                        params={"date": held_on.isoformat()},
-                    ),
+                    "due_date", self.due_before_source_error(meeting, held_on)
                 )
         return cleaned
+
+    def due_before_source_error(self, meeting, held_on):
+        """The error quotes the source meeting's date only to a user who may see
+        that meeting: a withheld meeting's date is not theirs to learn."""
+        visible = AssessmentMeeting.objects.visible_to(self.user).filter(pk=meeting.pk)
+        if not visible.exists():
+            return forms.ValidationError(
+                _("The due date cannot be before the meeting that raised it."),
+                code="due_before_source",
+            )
+        return forms.ValidationError(
+            _("The due date cannot be before the meeting that raised it (%(date)s)."),
+            code="due_before_source",
+            params={"date": date_format(held_on, "DATE_FORMAT")},
+        )
 
     def service_kwargs(self):
         """Keyword arguments for ``services.recommendation_create``."""

@@ -1,16 +1,18 @@
-"""Create the portal's roles as groups with permissions (see cooperation.roles)."""
+"""Roles used to be created here; they are now kept in sync after every migrate.
+
+``cooperation.apps`` connects ``roles.sync_roles_after_migrate`` to ``post_migrate``,
+so the roles follow the code (a permission added by a later migration included)
+without a migration importing live code. This migration stays for the graph.
+"""
 
 from django.db import migrations
 
-from cooperation import roles
-
-
-def create_roles(apps, schema_editor):
-    roles.sync_roles(apps)
-
 
 def remove_roles(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=roles.ALL).delete()
+    Group = apps.get_model("auth", "Group")
+    Group.objects.filter(
+        name__in=["Viewer", "Editor", "Scheduler", "Coordinator", "Administrator"]
+    ).delete()
 
 
 class Migration(migrations.Migration):
@@ -20,4 +22,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(create_roles, remove_roles)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, remove_roles)]

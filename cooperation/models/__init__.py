@@ -30,6 +30,7 @@ from .recommendations import (
     RecommendationUpdate,
     ReferenceCounter,
 )
+from .sessions import UserSession
 from .users import User
 
 __all__ = [
@@ -57,4 +58,5 @@ __all__ = [
     "SituationAssessment",
     "TimeStamped",
     "User",
+    "UserSession",
 ]

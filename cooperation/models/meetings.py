@@ -388,6 +388,11 @@ class SituationAssessmentQuerySet(ChildQuerySet):
     def with_related(self):
         return self.select_related("meeting", "nation", "focus_area")
 
+    def final(self):
+        """Assessments that count: drafts are never a nation's latest assessment
+        or a point on a chart."""
+        return self.filter(is_draft=False)
+
 
 class SituationAssessment(TimeStamped):
     class Trend(models.TextChoices):
@@ -430,6 +435,15 @@ class SituationAssessment(TimeStamped):
         _("threat level"), choices=ThreatLevel.choices
     )
     summary = models.TextField(_("summary"))
+    is_draft = models.BooleanField(
+        _("draft"),
+        default=False,
+        help_text=_(
+            "A draft is work in progress: it is never a nation's latest assessment "
+            "and never a point on a chart. An assessment recorded before its meeting "
+            "starts is a draft."
+        ),
+    )
 
     objects = SituationAssessmentQuerySet.as_manager()
     history = HistoricalRecords()
@@ -453,12 +467,43 @@ class SituationAssessment(TimeStamped):
                 violation_error_message=_("Choose a threat level from the list."),
             ),
         ]
+        permissions = [
+            (
+                "assess_any_nation",
+                _("Can record and change the assessments of any nation"),
+            ),
+            (
+                "correct_locked_assessments",
+                _(
+                    "Can correct the assessments and evaluations of a meeting whose "
+                    "minutes are published"
+                ),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.nation} — {self.focus_area}: {self.primary_concern}"
 
     def get_absolute_url(self):
         return self.meeting.get_absolute_url() + f"#assessment-{self.pk}"
+
+    def clean(self):
+        meeting = self.meeting if self.meeting_id else None
+        if (
+            meeting is not None
+            and not self.is_draft
+            and meeting.starts_at
+            and meeting.starts_at > timezone.now()
+        ):
+            raise ValidationError(
+                {
+                    "is_draft": _(
+                        "This meeting has not started yet: record the assessment as "
+                        "a draft, and mark it final once the meeting has been held."
+                    )
+                },
+                code="final_before_meeting",
+            )
 
 
 class InitiativeEvaluationQuerySet(ChildQuerySet):

@@ -2,7 +2,9 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -12,6 +14,8 @@ from cooperation.validators import (
 )
 
 from .nations import Nation
+
+EMAIL_TAKEN = "email_taken"
 
 
 class User(AbstractUser):
@@ -66,6 +70,15 @@ class User(AbstractUser):
                 condition=~models.Q(calendar_token_hash=""),
                 name="user_unique_calendar_token",
             ),
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="user_unique_email_ci",
+                violation_error_code=EMAIL_TAKEN,
+                violation_error_message=_(
+                    "Another account already uses this e-mail address."
+                ),
+            ),
         ]
         permissions = [
             (
@@ -80,6 +93,34 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        user = super().from_db(db, field_names, values, **kwargs)
+        # Whether the account was active when read, so that saving it can tell a
+        # deactivation (which ends its sessions, see cooperation.user_sessions).
+        # None when ``is_active`` was not loaded.
+        user._stored_is_active = user.__dict__.get("is_active")
+        return user
+
+    def validate_constraints(self, exclude=None):
+        """Report an address another account uses on the ``email`` field.
+
+        A constraint over an expression (``Lower("email")``) reports its violation
+        as a non-field error; forms show this one beside the address instead.
+        """
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            general = errors.pop(NON_FIELD_ERRORS, [])
+            taken = [e for e in general if e.code == EMAIL_TAKEN]
+            if taken:
+                errors.setdefault("email", []).extend(taken)
+            rest = [e for e in general if e.code != EMAIL_TAKEN]
+            if rest:
+                errors[NON_FIELD_ERRORS] = rest
+            raise ValidationError(errors) from error
 
     @property
     def mail_language(self):

@@ -452,12 +452,11 @@ def next_occurrence(meeting: AssessmentMeeting) -> AssessmentMeeting | None:
     )
 
 
-def review_title(recommendation: Recommendation) -> str:
-    # Only the reference: the next meeting may be released to nations the
-    # recommendation is not; its page shows the title to those who may see it.
-    return _("Review of recommendation %(reference)s") % {
-        "reference": recommendation.reference
-    }
+def review_title() -> str:
+    # No reference and no title: the next meeting, its .ics, feed and e-mails may
+    # reach nations the recommendation is not released to. The meeting page links
+    # the recommendation (reference and title) for readers who may see it.
+    return _("Review of a recommendation")
 
 
 @transaction.atomic
@@ -517,7 +516,7 @@ def meeting_carry_over(*, meeting: AssessmentMeeting) -> list[AgendaItem]:
             continue
         source = review_items.get(recommendation.pk)
         add(
-            title=review_title(recommendation),
+            title=review_title(),
             presenter=recommendation.owner,
             duration_minutes=10,
             carried_from=source if source and source.pk not in carried else None,

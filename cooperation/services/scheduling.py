@@ -85,8 +85,15 @@ class _Context:
         self.attendees = list(attendees)
         nation_ids = [nation.pk for nation in self.nations]
         attendee_ids = [person.pk for person in self.attendees]
+        # Only meetings released to the scheduler: a withheld meeting must not be
+        # learnt of, not even as "something overlaps" (its time, its nations).
+        meetings = (
+            AssessmentMeeting.objects.visible_to(user)
+            if user is not None
+            else AssessmentMeeting.objects.all()
+        )
         others = (
-            AssessmentMeeting.objects.exclude(status=AssessmentMeeting.Status.CANCELLED)
+            meetings.exclude(status=AssessmentMeeting.Status.CANCELLED)
             .exclude(pk__in=list(exclude))
             .filter(starts_at__lt=window_end, ends_at__gt=window_start)
             .filter(Q(nations__in=nation_ids) | Q(attendees__in=attendee_ids))
@@ -94,14 +101,8 @@ class _Context:
             .prefetch_related("nations", "attendees")
         )
         self.others = list(others)
-        visible = (
-            AssessmentMeeting.objects.visible_to(user)
-            .filter(pk__in=[meeting.pk for meeting in self.others])
-            .values_list("pk", flat=True)
-            if user is not None
-            else []
-        )
-        self.visible_ids = set(visible)
+        # Without a user (a command), nothing is named.
+        self.named = user is not None
         self.nation_ids = set(nation_ids)
         self.attendee_ids = set(attendee_ids)
         self.zones = {
@@ -109,7 +110,7 @@ class _Context:
         }
 
     def _name(self, meeting):
-        if meeting.pk in self.visible_ids:
+        if self.named:
             return f"“{meeting.title}”"
         return _("another meeting not released to you")
 

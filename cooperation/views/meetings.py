@@ -47,6 +47,7 @@ from cooperation.forms.meetings import (
     InitiativeEvaluationForm,
     MeetingForm,
     MinutesForm,
+    PublishMinutesForm,
     RepeatForm,
     ScopeForm,
     SituationAssessmentForm,
@@ -62,6 +63,7 @@ from cooperation.models import (
     Recommendation,
     SituationAssessment,
 )
+from cooperation.services import assessments as assessment_services
 from cooperation.services import meetings as meeting_services
 from cooperation.services import scheduling
 from cooperation.services.meetings import CORRECT_MINUTES_PERMISSION
@@ -204,24 +206,25 @@ def schedule_agenda(meeting, items):
 
 
 def series_context(user, meeting):
-    """Where ``meeting`` sits in its series: its number, the total, and the
-    previous and next occurrences released to ``user`` (one query)."""
+    """Where ``meeting`` sits in its series as ``user`` sees it: its number among
+    the occurrences released to them, their total, and the previous and next of
+    them (one query). A withheld occurrence is neither counted nor numbered."""
     if meeting.series_id is None:
         return {}
-    visible = AssessmentMeeting.objects.visible_to(user).filter(pk=OuterRef("pk"))
     siblings = list(
-        AssessmentMeeting.objects.filter(series_id=meeting.series_id)
-        .annotate(visible=Exists(visible))
-        .order_by("occurrence_number")
-        .values("pk", "occurrence_number", "title", "status", "starts_at", "visible")
+        AssessmentMeeting.objects.visible_to(user)
+        .filter(series_id=meeting.series_id)
+        .order_by("occurrence_number", "pk")
+        .values("pk", "occurrence_number", "title", "status", "starts_at")
     )
-    number = meeting.occurrence_number or 0
-    earlier = [s for s in siblings if s["visible"] and s["occurrence_number"] < number]
-    later = [s for s in siblings if s["visible"] and s["occurrence_number"] > number]
+    position = next(i for i, s in enumerate(siblings) if s["pk"] == meeting.pk)
     return {
+        "series_position": position + 1,
         "series_total": len(siblings),
-        "previous_occurrence": earlier[-1] if earlier else None,
-        "next_occurrence": later[0] if later else None,
+        "previous_occurrence": siblings[position - 1] if position > 0 else None,
+        "next_occurrence": siblings[position + 1]
+        if position + 1 < len(siblings)
+        else None,
     }
 
 
@@ -234,6 +237,15 @@ def meeting_page_context(request, meeting, *, minutes_form=None, cancel_form=Non
     nations, released_to = meeting_nations(meeting)
     assessments = list(meeting.assessments.select_related("nation", "focus_area"))
     assessed = {assessment.nation_id for assessment in assessments}
+    for assessment in assessments:
+        assessment.meeting = meeting
+        assessment.can_edit = assessment_services.assessment_can_change(
+            user=user, assessment=assessment
+        )
+    can_record_assessment = assessment_services.assessment_can_record(
+        user=user, meeting=meeting
+    )
+    may_assess_all = user.has_perm(assessment_services.ASSESS_ANY_NATION)
     # Recommendations raised here or reviewed on the agenda, each released to the
     # user; a review item of a recommendation withheld from them shows no title.
     related = list(
@@ -264,6 +276,11 @@ def meeting_page_context(request, meeting, *, minutes_form=None, cancel_form=Non
         (can_change and not published) or (can_correct and published)
     ):
         minutes_form = MinutesForm(initial={"minutes": meeting.minutes})
+    publish_form = (
+        PublishMinutesForm(auto_id="id_publish_%s")
+        if can_change and not published
+        else None
+    )
     if cancel_form is None and can_change and open_meeting:
         cancel_form = ScopeForm() if meeting.series_id else None
     user_zone = timezone.get_current_timezone_name()
@@ -281,7 +298,20 @@ def meeting_page_context(request, meeting, *, minutes_form=None, cancel_form=Non
         "my_invitation": my_invitation,
         "attendees": [invitation.user for invitation in invitations],
         "assessments": assessments,
-        "unassessed_nations": [n for n in nations if n.pk not in assessed],
+        "any_assessment_editable": any(a.can_edit for a in assessments),
+        "can_record_assessment": can_record_assessment,
+        "unassessed_nations": [
+            n
+            for n in nations
+            if n.pk not in assessed and (may_assess_all or n.pk == user.nation_id)
+        ],
+        "can_record_evaluation": assessment_services.evaluation_can_record(
+            user=user, meeting=meeting
+        ),
+        "can_change_evaluations": user.has_perm(
+            "cooperation.change_initiativeevaluation"
+        )
+        and (not published or user.has_perm(assessment_services.CORRECT_LOCKED)),
         # An initiative or recommendation has releasability of its own: show
         # only those released to this user.
         "evaluations": list(
@@ -292,6 +322,7 @@ def meeting_page_context(request, meeting, *, minutes_form=None, cancel_form=Non
         "recommendations": [r for r in related if r.source_meeting_id == meeting.pk],
         "minutes_published": published,
         "minutes_form": minutes_form,
+        "publish_form": publish_form,
         "can_cancel": can_change and open_meeting,
         "cancel_form": cancel_form,
         **series_context(user, meeting),
@@ -345,6 +376,11 @@ def meeting_minutes(request, pk):
 @require_POST
 def meeting_minutes_publish(request, pk):
     meeting = get_meeting_for(request.user, pk)
+    confirmation = PublishMinutesForm(request.POST)
+    if not confirmation.is_valid():
+        for message in confirmation.errors.get("confirm", []):
+            messages.error(request, message)
+        return redirect(meeting.get_absolute_url() + "#minutes")
     try:
         meeting_services.meeting_publish_minutes(meeting=meeting, user=request.user)
     except ValidationError as error:
@@ -683,50 +719,97 @@ def meeting_edit(request, pk):
     return meeting_form_page(request, get_meeting_for(request.user, pk))
 
 
-def save_or_flag_duplicate(form, message):
-    """Save ``form``; a duplicate that slipped past its check becomes a form error."""
-    try:
-        with transaction.atomic():
-            return form.save()
-    except IntegrityError:
-        # Someone recorded the same thing between our check and our insert.
-        form.add_error(None, message)
-        return None
-
-
 def requested_nation(request):
     """The active nation named by ``?nation=`` (an ISO alpha-2 code), if any."""
     code = request.GET.get("nation", "").strip().upper()
-    if len(code) != 2:
+    if len(code) != 2 or not code.isalpha():
         return None
     return Nation.objects.filter(is_active=True, iso_alpha2=code).first()
 
 
-def assessment_form_page(request, meeting, assessment):
-    creating = assessment.pk is None
+@dataclass(frozen=True)
+class RecordKind:
+    """What differs between the assessment and the evaluation form pages."""
+
+    form_class: type
+    template: str
+    context_name: str
+    save: object  # the service: save(record=…, acting_user=…, reason=…)
+    duplicate: str
+    recorded: str
+    saved: str
+    corrected: str
+    label: object  # the record's name in the messages
+
+
+ASSESSMENT = RecordKind(
+    form_class=SituationAssessmentForm,
+    template="cooperation/assessment_form.html",
+    context_name="assessment",
+    save=lambda record, **kw: assessment_services.assessment_save(
+        assessment=record, **kw
+    ),
+    duplicate=DUPLICATE_ASSESSMENT,
+    recorded=_("Situation assessment of %s recorded."),
+    saved=_("Situation assessment of %s saved."),
+    corrected=_("Situation assessment of %s corrected."),
+    label=lambda record: record.nation.display_name,
+)
+EVALUATION = RecordKind(
+    form_class=InitiativeEvaluationForm,
+    template="cooperation/evaluation_form.html",
+    context_name="evaluation",
+    save=lambda record, **kw: assessment_services.evaluation_save(
+        evaluation=record, **kw
+    ),
+    duplicate=DUPLICATE_EVALUATION,
+    recorded=_("Evaluation of “%s” recorded."),
+    saved=_("Evaluation of “%s” saved."),
+    corrected=_("Evaluation of “%s” corrected."),
+    label=lambda record: record.initiative.title,
+)
+
+
+def record_form_page(request, meeting, record, kind, *, initial=None):
+    """Record or change an assessment or evaluation through its service."""
+    creating = record.pk is None
+    user = request.user
+    status = 200
     if request.method == "POST":
-        form = SituationAssessmentForm(request.POST, instance=assessment)
+        form = kind.form_class(request.POST, instance=record, user=user)
         if form.is_valid():
-            saved = save_or_flag_duplicate(form, DUPLICATE_ASSESSMENT)
-            if saved is not None:
+            try:
+                saved = kind.save(
+                    record,
+                    acting_user=user,
+                    reason=form.cleaned_data.get("reason", ""),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            except IntegrityError:
+                # Someone recorded the same thing between our check and our insert.
+                form.add_error(None, kind.duplicate)
+            else:
                 if creating:
-                    text = gettext("Situation assessment of %s recorded.")
+                    text = kind.recorded
+                elif form.needs_reason:
+                    text = kind.corrected
                 else:
-                    text = gettext("Situation assessment of %s saved.")
-                messages.success(request, text % saved.nation.display_name)
+                    text = kind.saved
+                messages.success(request, text % kind.label(saved))
                 return redirect(saved)
+        status = 400
     else:
-        nation = requested_nation(request) if creating else None
-        initial = {"nation": nation.pk} if nation else None
-        form = SituationAssessmentForm(instance=assessment, initial=initial)
+        form = kind.form_class(instance=record, user=user, initial=initial)
     return render(
         request,
-        "cooperation/assessment_form.html",
+        kind.template,
         {
             "meeting": meeting,
-            "assessment": None if creating else assessment,
+            kind.context_name: None if creating else record,
             "form": form,
         },
+        status=status,
     )
 
 
@@ -734,7 +817,25 @@ def assessment_form_page(request, meeting, assessment):
 @require_http_methods(["GET", "POST"])
 def assessment_create(request, pk):
     meeting = get_meeting_for(request.user, pk)
-    return assessment_form_page(request, meeting, SituationAssessment(meeting=meeting))
+    if not assessment_services.assessment_can_record(
+        user=request.user, meeting=meeting
+    ):
+        raise PermissionDenied
+    nation = requested_nation(request)
+    initial = {"is_draft": meeting.starts_at > timezone.now()}
+    if nation is None and not request.user.has_perm(
+        assessment_services.ASSESS_ANY_NATION
+    ):
+        nation = request.user.nation
+    if nation is not None:
+        initial["nation"] = nation.pk
+    return record_form_page(
+        request,
+        meeting,
+        SituationAssessment(meeting=meeting),
+        ASSESSMENT,
+        initial=initial,
+    )
 
 
 @permission_required("cooperation.change_situationassessment", raise_exception=True)
@@ -747,42 +848,24 @@ def assessment_edit(request, pk, assessment_pk):
         meeting=meeting,
     )
     assessment.meeting = meeting
-    return assessment_form_page(request, meeting, assessment)
-
-
-def evaluation_form_page(request, meeting, evaluation):
-    creating = evaluation.pk is None
-    if request.method == "POST":
-        form = InitiativeEvaluationForm(
-            request.POST, instance=evaluation, user=request.user
-        )
-        if form.is_valid():
-            saved = save_or_flag_duplicate(form, DUPLICATE_EVALUATION)
-            if saved is not None:
-                if creating:
-                    text = gettext("Evaluation of “%s” recorded.")
-                else:
-                    text = gettext("Evaluation of “%s” saved.")
-                messages.success(request, text % saved.initiative.title)
-                return redirect(saved)
-    else:
-        form = InitiativeEvaluationForm(instance=evaluation, user=request.user)
-    return render(
-        request,
-        "cooperation/evaluation_form.html",
-        {
-            "meeting": meeting,
-            "evaluation": None if creating else evaluation,
-            "form": form,
-        },
-    )
+    if not assessment_services.assessment_can_change(
+        user=request.user, assessment=assessment
+    ):
+        raise PermissionDenied
+    return record_form_page(request, meeting, assessment, ASSESSMENT)
 
 
 @permission_required("cooperation.add_initiativeevaluation", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def evaluation_create(request, pk):
     meeting = get_meeting_for(request.user, pk)
-    return evaluation_form_page(request, meeting, InitiativeEvaluation(meeting=meeting))
+    if not assessment_services.evaluation_can_record(
+        user=request.user, meeting=meeting
+    ):
+        raise PermissionDenied
+    return record_form_page(
+        request, meeting, InitiativeEvaluation(meeting=meeting), EVALUATION
+    )
 
 
 @permission_required("cooperation.change_initiativeevaluation", raise_exception=True)
@@ -798,4 +881,8 @@ def evaluation_edit(request, pk, evaluation_pk):
         meeting=meeting,
     )
     evaluation.meeting = meeting
-    return evaluation_form_page(request, meeting, evaluation)
+    if not assessment_services.evaluation_can_change(
+        user=request.user, evaluation=evaluation
+    ):
+        raise PermissionDenied
+    return record_form_page(request, meeting, evaluation, EVALUATION)

@@ -83,6 +83,7 @@ def nation_detail(request, code):
     )
     assessments = list(
         SituationAssessment.objects.visible_to(user)
+        .final()
         .filter(nation=nation)
         .with_related()
         .order_by("-meeting__starts_at", "focus_area__name")

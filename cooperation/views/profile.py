@@ -1,19 +1,39 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cooperation.forms.profile import LanguageForm, ProfileForm
+from cooperation.services.accounts import user_change_email
 
 
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Your profile was saved."))
-        return redirect("cooperation:profile")
-    return render(request, "cooperation/profile.html", {"form": form})
+        try:
+            with transaction.atomic():
+                form.save()
+                if form.email_changed:
+                    user_change_email(
+                        user=request.user,
+                        new_email=form.cleaned_data["email"],
+                        acting_user=request.user,
+                    )
+        except ValidationError as error:
+            # Another account took the address since the form was checked.
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your profile was saved."))
+            return redirect("cooperation:profile")
+    return render(
+        request,
+        "cooperation/profile.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @require_POST

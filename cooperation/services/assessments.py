@@ -1,0 +1,165 @@
+"""Who may record or change a meeting's assessments and evaluations, and the writes.
+
+A nation's situation assessment belongs to that nation: it is recorded or changed
+only by a user of that nation with the Editor role, or by someone who may act for
+any nation (the Coordinator). Once a meeting's minutes are published, its
+assessments and evaluations are locked like the minutes: a correction needs the
+``correct_locked_assessments`` permission and a reason, which history keeps with
+the old values. Pages, the admin and commands all ask these functions.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from cooperation.models import (
+    AssessmentMeeting,
+    InitiativeEvaluation,
+    Nation,
+    SituationAssessment,
+    User,
+)
+
+ASSESS_ANY_NATION = "cooperation.assess_any_nation"
+CORRECT_LOCKED = "cooperation.correct_locked_assessments"
+REASON_MAX_LENGTH = 200
+
+LOCKED = _(
+    "The minutes of this meeting are published, so its assessments and evaluations "
+    "are locked."
+)
+REASON_REQUIRED = _(
+    "The minutes of this meeting are published: say why you correct this record."
+)
+
+
+def meeting_is_locked(meeting: AssessmentMeeting) -> bool:
+    return meeting.minutes_status == AssessmentMeeting.MinutesStatus.PUBLISHED
+
+
+def assessment_nations_for(*, user: User):
+    """The nations ``user`` may record assessments for (a QuerySet)."""
+    nations = Nation.objects.filter(is_active=True)
+    if user.has_perm(ASSESS_ANY_NATION):
+        return nations
+    return nations.filter(pk=user.nation_id) if user.nation_id else nations.none()
+
+
+def _may_act_for(user: User, nation_id) -> bool:
+    if user.has_perm(ASSESS_ANY_NATION):
+        return True
+    return user.nation_id is not None and user.nation_id == nation_id
+
+
+def _may_write_meeting(user: User, meeting: AssessmentMeeting) -> bool:
+    return not meeting_is_locked(meeting) or user.has_perm(CORRECT_LOCKED)
+
+
+def assessment_can_record(*, user: User, meeting: AssessmentMeeting) -> bool:
+    """May ``user`` record a new assessment (of some nation) at ``meeting``?"""
+    return (
+        user.has_perm("cooperation.add_situationassessment")
+        and (user.has_perm(ASSESS_ANY_NATION) or user.nation_id is not None)
+        and _may_write_meeting(user, meeting)
+    )
+
+
+def assessment_can_change(*, user: User, assessment: SituationAssessment) -> bool:
+    return (
+        user.has_perm("cooperation.change_situationassessment")
+        and _may_act_for(user, assessment.nation_id)
+        and _may_write_meeting(user, assessment.meeting)
+    )
+
+
+def evaluation_can_record(*, user: User, meeting: AssessmentMeeting) -> bool:
+    return user.has_perm("cooperation.add_initiativeevaluation") and _may_write_meeting(
+        user, meeting
+    )
+
+
+def evaluation_can_change(*, user: User, evaluation: InitiativeEvaluation) -> bool:
+    return user.has_perm(
+        "cooperation.change_initiativeevaluation"
+    ) and _may_write_meeting(user, evaluation.meeting)
+
+
+def _lock_meeting(meeting: AssessmentMeeting) -> AssessmentMeeting:
+    """The meeting row, locked, so publishing and writing cannot interleave."""
+    return AssessmentMeeting.objects.select_for_update().get(pk=meeting.pk)
+
+
+def _check_reason(meeting: AssessmentMeeting, reason: str) -> str:
+    reason = (reason or "").strip()
+    if meeting_is_locked(meeting) and not reason:
+        raise ValidationError({"reason": REASON_REQUIRED}, code="reason_required")
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": _("Say it in at most %(limit)d characters.")
+                % {"limit": REASON_MAX_LENGTH}
+            },
+            code="reason_too_long",
+        )
+    return reason
+
+
+@transaction.atomic
+def assessment_save(
+    *, assessment: SituationAssessment, acting_user: User, reason: str = ""
+) -> SituationAssessment:
+    """Record a new assessment or save changes to one, as ``acting_user``.
+
+    Refuses (``PermissionDenied``) a user who may not act for the assessed nation or
+    who writes to a locked meeting without the correction permission; a locked
+    meeting's record also needs a ``reason``. History keeps the author, the reason
+    and the old values.
+    """
+    meeting = _lock_meeting(assessment.meeting)
+    assessment.meeting = meeting
+    creating = assessment.pk is None
+    allowed = (
+        assessment_can_record(user=acting_user, meeting=meeting)
+        and _may_act_for(acting_user, assessment.nation_id)
+        if creating
+        else assessment_can_change(user=acting_user, assessment=assessment)
+    )
+    if not creating:
+        # The nation it belonged to when loaded: a user may not move another
+        # nation's assessment to their own.
+        stored = SituationAssessment.objects.get(pk=assessment.pk)
+        allowed = allowed and _may_act_for(acting_user, stored.nation_id)
+    if not allowed:
+        raise PermissionDenied(
+            LOCKED
+            if meeting_is_locked(meeting) and not acting_user.has_perm(CORRECT_LOCKED)
+            else _("You may record and change only your own nation's assessments.")
+        )
+    reason = _check_reason(meeting, reason)
+    assessment.full_clean()
+    assessment._history_user = acting_user
+    assessment._change_reason = reason or None
+    assessment.save()
+    return assessment
+
+
+@transaction.atomic
+def evaluation_save(
+    *, evaluation: InitiativeEvaluation, acting_user: User, reason: str = ""
+) -> InitiativeEvaluation:
+    """Record or change an initiative evaluation; locked meetings need a reason."""
+    meeting = _lock_meeting(evaluation.meeting)
+    evaluation.meeting = meeting
+    allowed = (
+        evaluation_can_record(user=acting_user, meeting=meeting)
+        if evaluation.pk is None
+        else evaluation_can_change(user=acting_user, evaluation=evaluation)
+    )
+    if not allowed:
+        raise PermissionDenied(LOCKED)
+    reason = _check_reason(meeting, reason)
+    evaluation.full_clean()
+    evaluation._history_user = acting_user
+    evaluation._change_reason = reason or None
+    evaluation.save()
+    return evaluation
