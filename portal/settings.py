@@ -72,6 +72,10 @@ MIDDLEWARE = [
     "cooperation.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files keep their long cache lifetime), before the
+    # middleware that can answer on their own (login redirects, CSRF failures,
+    # lockouts): every other response is ``Cache-Control: private, no-store``.
+    "cooperation.middleware.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -121,12 +125,38 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    # A server that does not answer (a dropped packet, not a refused connection) is
+    # given up after this many seconds; libpq counts anything below 2 as 2.
+    _db_options.setdefault(
+        "connect_timeout", int(os.environ.get("DJANGO_DB_CONNECT_TIMEOUT", "2"))
+    )
     # psycopg 3's connection pool; requires CONN_MAX_AGE = 0 (set above).
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+    _db_options["pool"] = {
         "min_size": int(os.environ.get("DJANGO_DB_POOL_MIN_SIZE", "2")),
         "max_size": int(os.environ.get("DJANGO_DB_POOL_MAX_SIZE", "10")),
-        "timeout": int(os.environ.get("DJANGO_DB_POOL_TIMEOUT", "10")),
+        # How long a request waits for a connection. The pool connects in the
+        # background and never hands its connection errors to a waiting request:
+        # with PostgreSQL down, every request that needs the database waits this long
+        # and then answers the 503 page (after which DatabaseUnavailableMiddleware
+        # answers 503 at once for DJANGO_DB_RETRY_SECONDS). Under load a request
+        # also waits when all max_size connections of its process are in use; a
+        # gunicorn worker runs at most GUNICORN_THREADS requests at a time, so with
+        # threads <= max_size (gunicorn.conf.py) it never runs out, and a wait that
+        # does run out means that PostgreSQL does not accept new connections.
+        "timeout": float(os.environ.get("DJANGO_DB_POOL_TIMEOUT", "2")),
+        # After failing to open a connection for this long the pool stops retrying
+        # (with backoff, up to half this long between attempts) and opens a new one
+        # when a request next asks, so a database that is back is used within
+        # seconds. psycopg's default (5 minutes) leaves up to two minutes between
+        # attempts after a long outage.
+        "reconnect_timeout": float(
+            os.environ.get("DJANGO_DB_POOL_RECONNECT_TIMEOUT", "10")
+        ),
     }
+# After a request found that the pool cannot connect, requests answer the 503 page at
+# once for this many seconds instead of waiting for the pool (0: always wait).
+PORTAL_DATABASE_RETRY_SECONDS = float(os.environ.get("DJANGO_DB_RETRY_SECONDS", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "cooperation.User"

@@ -358,7 +358,7 @@ def test_coordinator_corrects_a_locked_assessment_only_with_a_reason(
     refused = client.post(url, form_data(colombian_assessment, threat_level="4"))
 
     assert refused.status_code == 400
-    assert refused.context["form"].errors["reason"] == ["This field is required."]
+    assert refused.context["form"].errors["reason"] == [str(assessment_services.REASON_REQUIRED)]
     assert snapshot(colombian_assessment) == before
 
     reason = "The Colombian delegation sent the corrected figures."
@@ -596,21 +596,19 @@ def test_service_refuses_moving_an_assessment_out_of_a_locked_meeting(
     colombian_editor, coordinator, meeting, colombian_assessment
 ):
     # The lock is the meeting the record was recorded at, not the one it is moved
-    # to: moving it out is a change of a locked record like any other.
+    # to: an assessment stays at its meeting, for everyone.
     publish(meeting, coordinator)
     before = snapshot(colombian_assessment)
     moved = SituationAssessment.objects.get(pk=colombian_assessment.pk)
     moved.meeting = held_meeting()
     moved.threat_level = 4
 
-    with pytest.raises(PermissionDenied):
-        assessment_services.assessment_save(
-            assessment=moved, acting_user=colombian_editor
-        )
-    # Even a coordinator moves it only as a correction, with a reason (or not).
-    moved.meeting = held_meeting()
-    with pytest.raises((PermissionDenied, ValidationError)):
-        assessment_services.assessment_save(assessment=moved, acting_user=coordinator)
+    for user in (colombian_editor, coordinator):
+        with pytest.raises(ValidationError) as refused:
+            assessment_services.assessment_save(
+                assessment=moved, acting_user=user, reason="Moved."
+            )
+        assert refused.value.error_dict["meeting"][0].code == "moved"
 
     assert snapshot(colombian_assessment) == before
     assert SituationAssessment.objects.get(pk=colombian_assessment.pk).meeting == (

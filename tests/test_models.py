@@ -35,6 +35,7 @@ from cooperation.models import (
     SentNotification,
     SituationAssessment,
     User,
+    UserSession,
 )
 from tests import factories
 
@@ -1086,6 +1087,34 @@ def test_full_clean_reports_two_users_with_the_same_calendar_token():
         forms.modelform_factory(User, fields=["calendar_token_hash"])
 
 
+UserEmailForm = forms.modelform_factory(User, fields=["username", "email"])
+
+
+@covers("user_unique_email_ci", DATABASE)
+def test_database_refuses_two_users_with_the_same_address_in_any_case():
+    factories.UserFactory(username="liaison", email="liaison@example.org")
+    with refused_by_constraint("user_unique_email_ci"):
+        factories.UserFactory(username="copycat", email="Liaison@EXAMPLE.org")
+    # Accounts without an address (an empty one) are many.
+    factories.UserFactory.create_batch(2, email="")
+    assert User.objects.count() == 3
+    assert not User.objects.filter(username="copycat").exists()
+
+
+@covers("user_unique_email_ci", FORM)
+def test_form_reports_an_address_another_user_has_in_other_case():
+    factories.UserFactory(username="liaison", email="liaison@example.org")
+    form = UserEmailForm(data={"username": "copycat", "email": "LIAISON@example.org"})
+    assert_form_reports(
+        form, "email", "Another account already uses this e-mail address."
+    )
+    factories.UserFactory(username="no-address", email="")
+    assert UserEmailForm(data={"username": "copycat", "email": ""}).is_valid()
+    assert UserEmailForm(
+        data={"username": "copycat", "email": "copycat@example.org"}
+    ).is_valid()
+
+
 @covers_unique("SentNotification.key", DATABASE)
 def test_database_refuses_a_second_notification_with_the_same_key():
     sent = factories.SentNotificationFactory()
@@ -1101,6 +1130,30 @@ def test_form_reports_a_second_notification_with_the_same_key():
         SentNotification, fields=["key", "kind", "recipient"]
     )(data={"key": sent.key, "kind": sent.kind, "recipient": sent.recipient.pk})
     assert_form_reports(form, "key", "Sent notification with this Key already exists.")
+
+
+UserSessionForm = forms.modelform_factory(UserSession, fields=["user", "session_key"])
+
+
+@covers_unique("UserSession.session_key", DATABASE)
+def test_database_refuses_recording_a_session_key_twice():
+    first, second = factories.UserFactory.create_batch(2)
+    UserSession.objects.create(user=first, session_key="k" * 32)
+    with refused_as_duplicate(UserSession, "session_key"):
+        UserSession.objects.create(user=second, session_key="k" * 32)
+    assert UserSession.objects.count() == 1
+
+
+@covers_unique("UserSession.session_key", FORM)
+def test_form_reports_recording_a_session_key_twice():
+    # No page offers the key (it is recorded at login); a model form still checks.
+    first, second = factories.UserFactory.create_batch(2)
+    UserSession.objects.create(user=first, session_key="k" * 32)
+    form = UserSessionForm(data={"user": second.pk, "session_key": "k" * 32})
+    assert_form_reports(
+        form, "session_key", "User session with this Session key already exists."
+    )
+    assert UserSessionForm(data={"user": second.pk, "session_key": "m" * 32}).is_valid()
 
 
 # ---------------------------------------------------------------- recommendations

@@ -7,15 +7,16 @@ import re
 
 import pycountry
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
-from cooperation import services
+from cooperation import roles, services
 from cooperation.forms.recommendations import RecommendationEditForm
 from cooperation.models import Recommendation
 from tests import factories
@@ -1344,3 +1345,66 @@ def test_detail_runs_the_same_few_queries_with_5_and_50_rows(
     large = _count_queries(client, _build_detail(50, colombia, brazil, "REC-2025-0001"))
     assert small == large
     assert large <= 12
+
+
+def test_due_date_error_quotes_the_source_meeting_date_only_to_who_may_see_it(
+    client, colombia, colombian_user, brazilian_user
+):
+    held_on = datetime.date(2025, 6, 18)  # D, far from today's dates on the page
+    meeting = factories.AssessmentMeetingFactory(
+        starts_at=datetime.datetime(2025, 6, 18, 15, 0, tzinfo=datetime.UTC),
+        time_zone="America/Bogota",  # 10:00 there: still June 18
+        released_to_all=False,
+        released_to=[colombia],
+    )
+    recommendation = make(
+        "REC-2026-0001", title="Original", source_meeting=meeting, released_to_all=True
+    )
+    due_before = recommendation.due_date
+    editor_group = Group.objects.get(name=roles.EDITOR)
+    message = "The due date cannot be before the meeting that raised it."
+    shown_dates = [
+        held_on.isoformat(),
+        date_format(held_on, "DATE_FORMAT"),
+        date_format(held_on, "SHORT_DATE_FORMAT"),
+    ]
+
+    def post_early_due_date(user):
+        user.groups.add(editor_group)
+        client.force_login(user)
+        page = client.get(edit_url(recommendation))
+        assert page.status_code == 200
+        return client.post(
+            edit_url(recommendation),
+            {
+                "title": "Changed",
+                "description": recommendation.description,
+                "focus_area": recommendation.focus_area_id,
+                "owner": recommendation.owner_id,
+                "priority": recommendation.priority,
+                "due_date": "2025-06-01",
+                "version": page.context["form"]["version"].value(),
+            },
+        )
+
+    # Brazil may see the recommendation but not the meeting: no date in the page.
+    response = post_early_due_date(brazilian_user)
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"due_date": [message]}
+    assert message in response.text
+    for shown in shown_dates:
+        assert shown not in response.text
+    recommendation.refresh_from_db()
+    assert (recommendation.title, recommendation.due_date) == ("Original", due_before)
+
+    # Colombia sees the meeting: the same post quotes its date.
+    response = post_early_due_date(colombian_user)
+    assert response.status_code == 200
+    quoted = (
+        "The due date cannot be before the meeting that raised it "
+        f"({date_format(held_on, 'DATE_FORMAT')})."
+    )
+    assert response.context["form"].errors == {"due_date": [quoted]}
+    assert quoted in response.text
+    recommendation.refresh_from_db()
+    assert (recommendation.title, recommendation.due_date) == ("Original", due_before)

@@ -26,6 +26,7 @@ from cooperation.models import (
 )
 from cooperation.services.assessments import (
     REASON_MAX_LENGTH,
+    REASON_REQUIRED,
     assessment_nations_for,
     meeting_is_locked,
 )
@@ -313,6 +314,7 @@ class CorrectionReasonMixin:
                     "The minutes are published: the history keeps this reason with "
                     "the values before your correction."
                 ),
+                error_messages={"required": REASON_REQUIRED},
             )
 
 

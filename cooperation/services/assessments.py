@@ -104,6 +104,21 @@ def _check_reason(meeting: AssessmentMeeting, reason: str) -> str:
     return reason
 
 
+def _refuse_moving(stored_meeting_id, meeting_id):
+    if stored_meeting_id != meeting_id:
+        raise ValidationError(
+            {
+                "meeting": ValidationError(
+                    _(
+                        "A record stays at the meeting it was recorded at; record a "
+                        "new one at the other meeting instead."
+                    ),
+                    code="moved",
+                )
+            }
+        )
+
+
 @transaction.atomic
 def assessment_save(
     *, assessment: SituationAssessment, acting_user: User, reason: str = ""
@@ -125,9 +140,10 @@ def assessment_save(
         else assessment_can_change(user=acting_user, assessment=assessment)
     )
     if not creating:
-        # The nation it belonged to when loaded: a user may not move another
-        # nation's assessment to their own.
+        # As stored: a user may not move another nation's assessment to their
+        # own, and an assessment stays at the meeting it was recorded at.
         stored = SituationAssessment.objects.get(pk=assessment.pk)
+        _refuse_moving(stored.meeting_id, assessment.meeting_id)
         allowed = allowed and _may_act_for(acting_user, stored.nation_id)
     if not allowed:
         raise PermissionDenied(
@@ -150,6 +166,9 @@ def evaluation_save(
     """Record or change an initiative evaluation; locked meetings need a reason."""
     meeting = _lock_meeting(evaluation.meeting)
     evaluation.meeting = meeting
+    if evaluation.pk is not None:
+        stored = InitiativeEvaluation.objects.get(pk=evaluation.pk)
+        _refuse_moving(stored.meeting_id, evaluation.meeting_id)
     allowed = (
         evaluation_can_record(user=acting_user, meeting=meeting)
         if evaluation.pk is None

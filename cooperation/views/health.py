@@ -8,9 +8,12 @@ from django.http import HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cooperation.middleware import database_check_exempt, database_outage
+
 logger = logging.getLogger(__name__)
 
 
+@database_check_exempt
 @login_not_required
 @never_cache
 @require_GET
@@ -19,18 +22,26 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+@database_check_exempt
 @login_not_required
 @never_cache
 @require_GET
 def readyz(request):
-    """Readiness: the database answers a trivial query."""
+    """Readiness: the database answers a trivial query.
+
+    Always asks the database, even while the pages answer 503 without asking (see
+    DatabaseUnavailableMiddleware); the body names the dependency that failed, never
+    the error.
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except DatabaseError:
+    except DatabaseError as error:
         logger.exception("Readiness check failed: the database is unreachable")
+        database_outage.record(error)
         return HttpResponse(
-            "database unavailable", status=503, content_type="text/plain"
+            "database: unavailable", status=503, content_type="text/plain"
         )
+    database_outage.clear()
     return HttpResponse("ok", content_type="text/plain")

@@ -770,6 +770,16 @@ EVALUATION = RecordKind(
 )
 
 
+def add_service_error(form, error):
+    """Show a service's error on the form: on its field when the form has it (a
+    reason the minutes, published meanwhile, now need is a form-wide error)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
 def record_form_page(request, meeting, record, kind, *, initial=None):
     """Record or change an assessment or evaluation through its service."""
     creating = record.pk is None
@@ -785,7 +795,7 @@ def record_form_page(request, meeting, record, kind, *, initial=None):
                     reason=form.cleaned_data.get("reason", ""),
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                add_service_error(form, error)
             except IntegrityError:
                 # Someone recorded the same thing between our check and our insert.
                 form.add_error(None, kind.duplicate)
@@ -822,6 +832,13 @@ def assessment_create(request, pk):
     ):
         raise PermissionDenied
     nation = requested_nation(request)
+    if (
+        nation is not None
+        and not assessment_services.assessment_nations_for(user=request.user)
+        .filter(pk=nation.pk)
+        .exists()
+    ):
+        nation = None  # not one they may assess: offer their own instead
     initial = {"is_draft": meeting.starts_at > timezone.now()}
     if nation is None and not request.user.has_perm(
         assessment_services.ASSESS_ANY_NATION
