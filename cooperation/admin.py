@@ -32,7 +32,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import admin_input, services
 from .models import (
     AgendaItem,
     AssessmentMeeting,
@@ -101,14 +101,26 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return True
 
     def history_view(self, request, object_id, extra_context=None):
+        self._require_ids(object_id)
         self._require_visible(request, object_id)
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
             raise PermissionDenied
+        self._require_ids(object_id, version_id)
         self._require_visible(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _require_ids(self, object_id, version_id=None):
+        """An address whose ids are not ids is a 404 (simple-history would look them
+        up as they are and fail with ValueError)."""
+        try:
+            self.opts.pk.to_python(unquote(object_id))
+            if version_id is not None:
+                self.model.history.model._meta.pk.to_python(version_id)
+        except ValidationError as error:
+            raise Http404 from error
 
     def _require_visible(self, request, object_id):
         if request.user.is_superuser:
@@ -1067,3 +1079,8 @@ class RecommendationUpdateAdmin(VisibleToMixin, HistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Last, once every app has registered its admin: the guards against hostile input
+# (cooperation.admin_input) under every ModelAdmin of the site.
+admin_input.harden(admin.site)

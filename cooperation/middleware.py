@@ -110,7 +110,7 @@ class DatabaseUnavailableMiddleware:
         try:
             response = self.get_response(request)
         except Exception as error:
-            if not is_connection_error(error):
+            if not _is_connection_error(error):
                 raise
             return self._unavailable(error)
         error = getattr(request, _REQUEST_DATABASE_ERROR, None)
@@ -124,13 +124,13 @@ class DatabaseUnavailableMiddleware:
         try:
             connections[DEFAULT_DB_ALIAS].ensure_connection()
         except DatabaseError as error:
-            if not is_connection_error(error):
+            if not _is_connection_error(error):
                 raise
             return self._unavailable(error)
         return None
 
     def process_exception(self, request, exception):
-        if is_connection_error(exception):
+        if _is_connection_error(exception):
             return self._unavailable(exception)
         return None
 
@@ -166,7 +166,7 @@ _REQUEST_DATABASE_ERROR = "_portal_database_error"
 def _note_database_error(sender, request=None, **kwargs):
     # Sent while Django handles the exception, before it renders the 500 page.
     error = sys.exception()
-    if request is not None and is_connection_error(error):
+    if request is not None and _is_connection_error(error):
         setattr(request, _REQUEST_DATABASE_ERROR, error)
 
 
@@ -271,7 +271,7 @@ class SessionExpiryMiddleware:
         messages.info(request, message)
 
 
-def is_connection_error(error):
+def _is_connection_error(error):
     """Whether the error, or one it was raised from or while handling, means that the
     database cannot be reached (also a psycopg error that Django did not wrap)."""
     return _in_chain(error, _connection_error_classes())

@@ -1,4 +1,5 @@
-"""Validators for codes the portal takes from international standards."""
+"""Validators for codes the portal takes from international standards, and for
+dates a person can mean."""
 
 import zoneinfo
 from functools import cache
@@ -57,4 +58,23 @@ def validate_language_codes(value):
             _("Not ISO 639-1 language codes: %(codes)s."),
             code="invalid_language",
             params={"codes": ", ".join(unknown)},
+        )
+
+
+# Dates and times outside these years are typing mistakes or probes. Refusing them
+# where they are entered keeps every later computation (a time-zone conversion, the
+# end of a series, an .ics file) inside what ``datetime`` can represent.
+FIRST_YEAR = 1900
+LAST_YEAR = 2200
+
+
+def validate_sane_year(value):
+    """Refuse a date or datetime outside the years 1900 to 2200."""
+    if value is None:
+        return
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            _("Enter a date between %(first)s and %(last)s."),
+            code="year_out_of_range",
+            params={"first": FIRST_YEAR, "last": LAST_YEAR},
         )

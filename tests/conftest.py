@@ -1,4 +1,6 @@
 import pytest
+from django.conf import settings
+from django.utils import timezone, translation
 
 from tests import factories
 
@@ -52,3 +54,12 @@ def superuser(db):
 def admin_client(client, superuser):
     client.force_login(superuser)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _restore_language_and_zone():
+    """A request activates its user's language and zone in the thread, which the
+    test client shares with the test: start and end every test in the defaults."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()

@@ -52,7 +52,7 @@ def officer(colombia):
         email="officer@example.org",
         first_name="Olga",
         time_zone="America/Bogota",
-        language="es",
+        language="en",
         nation=colombia,
     )
 
@@ -185,7 +185,7 @@ def test_changing_the_email_with_the_password_saves_it_and_tells_the_old_address
     assert "Olga.New@example.org" in notice.body
     assert "America/Bogota" in notice.body  # the time, in the user's own zone
     assert "administrator" in notice.body
-    assert notice.extra_headers["Content-Language"] == "es"
+    assert notice.extra_headers["Content-Language"] == "en"
 
 
 def test_name_time_zone_and_language_edits_need_no_password(

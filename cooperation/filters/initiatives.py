@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperation.filters.common import FlagFilter
 from cooperation.models import FocusArea, Initiative, Nation, Participation
+from cooperation.validators import validate_sane_year
 
 DATE_RANGES = (
     ("planned_start_after", "planned_start_before"),
@@ -68,6 +69,7 @@ def _date_filter(label, field_name, lookup_expr):
         field_name=field_name,
         lookup_expr=lookup_expr,
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_sane_year],
     )
 
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.models import AssessmentMeeting, Nation
+from cooperation.validators import validate_sane_year
 
 
 class MeetingFilter(django_filters.FilterSet):
@@ -41,12 +42,14 @@ class MeetingFilter(django_filters.FilterSet):
         field_name="starts_at",
         lookup_expr="date__gte",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_sane_year],
     )
     starts_to = django_filters.DateFilter(
         label=_("Starts on or before"),
         field_name="starts_at",
         lookup_expr="date__lte",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_sane_year],
     )
     mine = django_filters.BooleanFilter(
         label=_("Only meetings I chair or attend"),

@@ -33,6 +33,7 @@ from cooperation.models import (
     Nation,
     Recommendation,
 )
+from cooperation.validators import validate_sane_year
 
 ANY = _("Any")
 
@@ -157,12 +158,14 @@ class RecommendationFilter(django_filters.FilterSet):
         field_name="due_date",
         lookup_expr="gte",
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_sane_year],
     )
     due_before = django_filters.DateFilter(
         label=_("Due on or before"),
         field_name="due_date",
         lookup_expr="lte",
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_sane_year],
     )
     overdue = FlagFilter(label=_("Overdue only"), method="filter_overdue")
     mine = FlagFilter(label=_("Mine only"), method="filter_mine")

@@ -31,7 +31,7 @@ from cooperation.services.assessments import (
     meeting_is_locked,
 )
 from cooperation.services.meetings import MAX_OCCURRENCES
-from cooperation.validators import available_time_zones
+from cooperation.validators import available_time_zones, validate_sane_year
 
 MAX_AGENDA_ITEMS = 100
 
@@ -75,6 +75,9 @@ class LocalDateTimeField(forms.DateTimeField):
     widget = forms.DateTimeInput(
         attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
     )
+    # Checked with the field, before the form's clean() converts between zones:
+    # year 1 or 9999 would overflow there.
+    default_validators = [validate_sane_year]
 
     def to_python(self, value):
         # In UTC a wall-clock time always exists, so parsing never fails on a DST gap
@@ -473,6 +476,7 @@ class RepeatForm(forms.Form):
         label=_("Ends on"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_sane_year],
     )
 
     prefix = "repeat"
@@ -607,7 +611,9 @@ def prefill_from_query(query, *, user=None):
     if raw and len(raw) <= 40:
         try:
             starts = datetime.datetime.fromisoformat(raw)
-        except ValueError:
+            # Before any zone conversion, which overflows at either end.
+            validate_sane_year(starts)
+        except (ValueError, forms.ValidationError):
             starts = None
     if starts is not None:
         if starts.tzinfo is not None:
@@ -623,13 +629,15 @@ def prefill_from_query(query, *, user=None):
             initial["ends_at"] = starts + datetime.timedelta(minutes=duration)
     codes = [code.strip().upper() for code in query.getlist("nations")][:50]
     if codes:
-        ids = [int(code) for code in codes if code.isdigit()]
+        ids = [int(code) for code in codes if code.isascii() and code.isdigit()]
         nations = Nation.objects.filter(is_active=True).filter(
             Q(iso_alpha2__in=[c for c in codes if len(c) == 2]) | Q(pk__in=ids)
         )
         initial["nations"] = list(nations.values_list("pk", flat=True))
     attendee_ids = [
-        int(value) for value in query.getlist("attendees")[:100] if value.isdigit()
+        int(value)
+        for value in query.getlist("attendees")[:100]
+        if value.isascii() and value.isdigit()
     ]
     if attendee_ids:
         initial["attendees"] = list(

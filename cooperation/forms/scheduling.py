@@ -11,7 +11,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cooperation.validators import available_time_zones
+from cooperation.validators import available_time_zones, validate_sane_year
 
 from .meetings import active_nations, active_users, time_zone_choices
 
@@ -98,11 +98,14 @@ class FindTimeForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "15"}),
     )
     first_day = forms.DateField(
-        label=_("First day"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("First day"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_sane_year],
     )
     last_day = forms.DateField(
         label=_("Last day"),
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_sane_year],
         help_text=_("At most %(days)s days after the first one, counting both.")
         % {"days": MAX_RANGE_DAYS},
     )

@@ -1,11 +1,14 @@
 """Initiatives the nations run together, and who takes part in what role."""
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from cooperation.validators import validate_sane_year
 
 from .base import Releasable, ReleasableQuerySet, TimeStamped
 from .nations import FocusArea, Nation, display_order, territory_name
@@ -76,8 +79,15 @@ class Initiative(Releasable, TimeStamped):
 
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
-    summary = models.TextField(_("summary"))
-    objectives = models.TextField(_("objectives"), blank=True)
+    summary = models.TextField(
+        _("summary"), max_length=10_000, validators=[MaxLengthValidator(10_000)]
+    )
+    objectives = models.TextField(
+        _("objectives"),
+        blank=True,
+        max_length=10_000,
+        validators=[MaxLengthValidator(10_000)],
+    )
     focus_areas = models.ManyToManyField(
         FocusArea, verbose_name=_("focus areas"), related_name="initiatives", blank=True
     )
@@ -90,10 +100,18 @@ class Initiative(Releasable, TimeStamped):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PIPELINE
     )
-    planned_start = models.DateField(_("planned start"), null=True, blank=True)
-    planned_end = models.DateField(_("planned end"), null=True, blank=True)
-    actual_start = models.DateField(_("actual start"), null=True, blank=True)
-    actual_end = models.DateField(_("actual end"), null=True, blank=True)
+    planned_start = models.DateField(
+        _("planned start"), null=True, blank=True, validators=[validate_sane_year]
+    )
+    planned_end = models.DateField(
+        _("planned end"), null=True, blank=True, validators=[validate_sane_year]
+    )
+    actual_start = models.DateField(
+        _("actual start"), null=True, blank=True, validators=[validate_sane_year]
+    )
+    actual_end = models.DateField(
+        _("actual end"), null=True, blank=True, validators=[validate_sane_year]
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),

@@ -4,7 +4,11 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+)
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -14,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from cooperation.validators import (
+    validate_sane_year,
     validate_time_zone,
 )
 
@@ -64,7 +69,9 @@ class MeetingSeries(TimeStamped):
         validators=[MinValueValidator(1), MaxValueValidator(12)],
         help_text=_("1 = every week/month/quarter, 2 = every other one, …"),
     )
-    starts_on = models.DateField(_("first occurrence on"))
+    starts_on = models.DateField(
+        _("first occurrence on"), validators=[validate_sane_year]
+    )
     start_time = models.TimeField(_("start time (meeting's time zone)"))
     duration_minutes = models.PositiveSmallIntegerField(
         _("duration (minutes)"),
@@ -73,7 +80,9 @@ class MeetingSeries(TimeStamped):
     time_zone = models.CharField(
         _("time zone"), max_length=64, validators=[validate_time_zone]
     )
-    until = models.DateField(_("ends on"), null=True, blank=True)
+    until = models.DateField(
+        _("ends on"), null=True, blank=True, validators=[validate_sane_year]
+    )
     count = models.PositiveSmallIntegerField(
         _("number of occurrences"),
         null=True,
@@ -132,8 +141,8 @@ class AssessmentMeeting(Releasable, TimeStamped):
         PUBLISHED = "published", _("Published")
 
     title = models.CharField(_("title"), max_length=200)
-    starts_at = models.DateTimeField(_("starts at"))
-    ends_at = models.DateTimeField(_("ends at"))
+    starts_at = models.DateTimeField(_("starts at"), validators=[validate_sane_year])
+    ends_at = models.DateTimeField(_("ends at"), validators=[validate_sane_year])
     time_zone = models.CharField(
         _("time zone"),
         max_length=64,
@@ -166,7 +175,12 @@ class AssessmentMeeting(Releasable, TimeStamped):
         related_name="meetings",
         blank=True,
     )
-    minutes = models.TextField(_("minutes"), blank=True)
+    minutes = models.TextField(
+        _("minutes"),
+        blank=True,
+        max_length=50_000,
+        validators=[MaxLengthValidator(50_000)],
+    )
     minutes_status = models.CharField(
         _("minutes status"),
         max_length=10,
@@ -243,6 +257,10 @@ class AssessmentMeeting(Releasable, TimeStamped):
                 {"ends_at": _("A meeting must end after it starts.")},
                 code="end_before_start",
             )
+
+    @property
+    def has_ended(self):
+        return self.ends_at <= timezone.now()
 
 
 class InvitationQuerySet(ChildQuerySet):
@@ -332,7 +350,9 @@ class AgendaItem(models.Model):
         default=15,
         validators=[MinValueValidator(1), MaxValueValidator(480)],
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(
+        _("notes"), blank=True, max_length=2_000, validators=[MaxLengthValidator(2_000)]
+    )
     kind = models.CharField(
         _("kind"), max_length=10, choices=Kind.choices, default=Kind.REGULAR
     )
@@ -434,7 +454,9 @@ class SituationAssessment(TimeStamped):
     threat_level = models.PositiveSmallIntegerField(
         _("threat level"), choices=ThreatLevel.choices
     )
-    summary = models.TextField(_("summary"))
+    summary = models.TextField(
+        _("summary"), max_length=5_000, validators=[MaxLengthValidator(5_000)]
+    )
     is_draft = models.BooleanField(
         _("draft"),
         default=False,
@@ -529,7 +551,9 @@ class InitiativeEvaluation(TimeStamped):
         related_name="evaluations",
     )
     rating = models.CharField(_("rating"), max_length=10, choices=Rating.choices)
-    findings = models.TextField(_("findings"))
+    findings = models.TextField(
+        _("findings"), max_length=5_000, validators=[MaxLengthValidator(5_000)]
+    )
 
     objects = InitiativeEvaluationQuerySet.as_manager()
     history = HistoricalRecords()

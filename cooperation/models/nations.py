@@ -5,7 +5,7 @@ import unicodedata
 
 from babel import Locale, UnknownLocaleError
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
@@ -179,7 +179,12 @@ class Nation(models.Model):
 class FocusArea(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        max_length=10_000,
+        validators=[MaxLengthValidator(10_000)],
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     history = HistoricalRecords()

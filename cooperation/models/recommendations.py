@@ -3,7 +3,11 @@
 import datetime
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+)
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
@@ -11,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
+
+from cooperation.validators import validate_sane_year
 
 from .base import ChildQuerySet, Releasable, ReleasableQuerySet, TimeStamped
 from .initiatives import Initiative
@@ -74,7 +80,9 @@ class Recommendation(Releasable, TimeStamped):
         _("reference"), max_length=20, unique=True, editable=False
     )
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"))
+    description = models.TextField(
+        _("description"), max_length=10_000, validators=[MaxLengthValidator(10_000)]
+    )
     source_meeting = models.ForeignKey(
         AssessmentMeeting,
         verbose_name=_("source meeting"),
@@ -119,7 +127,9 @@ class Recommendation(Releasable, TimeStamped):
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.MEDIUM
     )
-    due_date = models.DateField(_("due date"), null=True, blank=True)
+    due_date = models.DateField(
+        _("due date"), null=True, blank=True, validators=[validate_sane_year]
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED
     )
@@ -194,7 +204,9 @@ class RecommendationUpdate(models.Model):
         default=0,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
-    note = models.TextField(_("note"))
+    note = models.TextField(
+        _("note"), max_length=5_000, validators=[MaxLengthValidator(5_000)]
+    )
 
     objects = RecommendationUpdateQuerySet.as_manager()
     history = HistoricalRecords()

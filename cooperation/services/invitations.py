@@ -388,6 +388,11 @@ def invitation_respond(*, invitation: Invitation, user: User, response: str) -> 
             _("This meeting was cancelled; there is nothing to answer."),
             code="cancelled",
         )
+    if invitation.meeting.has_ended:
+        raise ValidationError(
+            _("This meeting is over; answers can no longer be given or changed."),
+            code="ended",
+        )
     invitation.response = response
     invitation.responded_at = timezone.now()
     invitation.full_clean()

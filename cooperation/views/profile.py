@@ -41,7 +41,9 @@ def language_switch(request):
     """Switch the interface language and remember it on the user's profile."""
     form = LanguageForm(request.POST)
     next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
+    # A path on this site only: redirect() would read anything else without a "/"
+    # as a URL name and fail with NoReverseMatch.
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = "cooperation:dashboard"
