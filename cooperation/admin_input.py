@@ -1,6 +1,6 @@
 """The admin's guards against hostile input: a refusal or a field error, never a 500.
 
-Django's admin trusts three things a request can forge:
+Django's admin trusts what a request can forge:
 
 * the date drill-down of a changelist (``?starts_at__year=9999``) is turned into a
   date range without a bound, and year 9999 overflows (``year 10000 is out of
@@ -9,21 +9,25 @@ Django's admin trusts three things a request can forge:
 * an autocomplete field posted with a value that is not an id (``owner=abc``) is
   refused by the form, and then the form, shown again with the error, looks the
   value up with ``pk__in`` and raises ValueError;
+* a date field takes any year: the admin's own forms check the model's validators
+  only after the form, and the fields of other apps' models (a user's "date
+  joined") have none, so year 1 entered east of UTC overflows when it is saved;
 * django-otp's device pages read the device with ``objects.get``: a wrong id is a
   500, not a 404.
 
-``InputCheckedAdminMixin`` answers the first two for a ModelAdmin; ``harden`` puts it
-under every ModelAdmin registered on the site and the device pages' fix on django-otp's
-admin.
+``InputCheckedAdminMixin`` answers the first three for a ModelAdmin; ``harden``
+puts it under every ModelAdmin registered on the site (the portal's, Django's,
+django-axes' and django-otp's), and the device pages' fix on django-otp's.
 """
 
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import Http404
 
-from cooperation.validators import FIRST_YEAR, LAST_YEAR
+from cooperation.validators import FIRST_YEAR, LAST_YEAR, validate_sane_year
 
 
 class CheckedChangeList(ChangeList):
@@ -35,8 +39,10 @@ class CheckedChangeList(ChangeList):
         if self.date_hierarchy:
             years = self.filter_params.get(f"{self.date_hierarchy}__year") or []
             for year in years:
-                if year.isascii() and year.isdigit() and not (
-                    FIRST_YEAR <= int(year) <= LAST_YEAR
+                if (
+                    year.isascii()
+                    and year.isdigit()
+                    and not (FIRST_YEAR <= int(year) <= LAST_YEAR)
                 ):
                     raise IncorrectLookupParameters(f"year {year[:10]} out of range")
         try:
@@ -74,10 +80,19 @@ class CheckedAutocompleteSelectMultiple(
 
 
 class InputCheckedAdminMixin:
-    """For a ModelAdmin: the checked changelist and autocomplete widgets."""
+    """For a ModelAdmin: the checked changelist, date fields and autocomplete
+    widgets."""
 
     def get_changelist(self, request, **kwargs):
         return CheckedChangeList
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # DateTimeField is a DateField too. Checked with the form field, before
+        # anything converts the value between zones.
+        if isinstance(db_field, models.DateField) and formfield is not None:
+            formfield.validators.append(validate_sane_year)
+        return formfield
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(

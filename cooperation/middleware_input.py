@@ -19,16 +19,19 @@ MULTIPART = "multipart/form-data"
 
 
 class MalformedInputMiddleware:
-    """Answer 400 when the path, the query string, a cookie or a form POST holds NUL
-    or is not valid UTF-8.
+    """Answer 400 when the path, the query string, a cookie or a form POST holds NUL,
+    or the query string or form POST is not valid UTF-8.
 
     Place it after LocaleMiddleware (the page is in the visitor's language) and
     before anything that reads the path, the session or the form data.
 
-    A urlencoded body is checked byte for byte (Django reads it into memory anyway).
-    A multipart body is not read twice: its parsed fields are checked, where Django
-    has already replaced bytes that are not UTF-8 with U+FFFD; the portal's own
-    pages never post multipart, so a U+FFFD there is taken as such a byte.
+    Bytes in the path that are not UTF-8 never reach a view as such: Django escapes
+    them again (``/nations/%ff/`` is the path ``/nations/%FF/``, a 404), and by then
+    the bytes the client sent are gone. A urlencoded body is checked byte for byte
+    (Django reads it into memory anyway). A multipart body is not read twice: its
+    parsed fields are checked, where Django has already replaced bytes that are not
+    UTF-8 with U+FFFD; the portal's own pages never post multipart, so a U+FFFD
+    there is taken as such a byte.
     """
 
     def __init__(self, get_response):
@@ -44,7 +47,7 @@ class MalformedInputMiddleware:
 
 def malformed_input(request):
     """What is wrong with the request's input, or None."""
-    if not _is_text(_raw_path(request)):
+    if "\x00" in request.path_info:
         return "path"
     if not _is_text(unquote_to_bytes(_raw_meta(request, "QUERY_STRING"))):
         return "query string"
@@ -74,16 +77,6 @@ def _raw_meta(request, key):
     if isinstance(request, WSGIRequest):
         return value.encode("iso-8859-1")
     return value.encode("utf-8", "surrogatepass")
-
-
-def _raw_path(request):
-    """The path as the client sent it, before Django re-escaped broken UTF-8."""
-    if isinstance(request, WSGIRequest):
-        return _raw_meta(request, "PATH_INFO")
-    scope = getattr(request, "scope", None) or {}
-    if scope.get("raw_path"):
-        return unquote_to_bytes(scope["raw_path"].split(b"?", 1)[0])
-    return request.path.encode("utf-8", "surrogatepass")
 
 
 def _is_text(raw):
