@@ -7,12 +7,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint migrate seed python clean messages check-messages
+.PHONY: help setup run test lint migrate seed python clean messages check-messages bench
 
 help:
 	@echo "make run    set up, migrate, seed the demo data and serve http://$(HOST):$(PORT)"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff and bandit"
+	@echo "make bench  benchmark the pages under gunicorn on PostgreSQL (see README: Benchmark)"
 	@echo "make messages        extract new strings into locale/*/django.po (needs GNU gettext)"
 	@echo "make check-messages  fail if a catalogue has an untranslated or fuzzy entry"
 	@echo "make clean  remove the virtual environment and the SQLite database"
@@ -70,6 +71,10 @@ run: seed
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Pages under gunicorn and wrk on the demo data and larger volumes (bench/run.py).
+bench: setup
+	$(PY) bench/run.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -8,7 +8,10 @@ participations are checked and saved by ``initiative_validate_participations`` a
 
 No changelist or change page runs a query per row: related rows come from
 ``list_select_related``, ``prefetch_related`` or annotations, and the foreign-key
-selects of an inline share one evaluated list of choices.
+selects of an inline share one evaluated list of choices. Tables that grow (records,
+people) are chosen with autocompletes, never a select of every row; their
+changelists skip the unfiltered total (``show_full_result_count``) and page by keys
+first (``KeysFirstPaginator``), so a deep page does not annotate the rows it skips.
 
 Until the admin is hardened further, staff who are not superusers see initiatives,
 meetings and recommendations (and the rows under them) only when released to them.
@@ -19,6 +22,7 @@ import zoneinfo
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteMixin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Subquery
@@ -52,6 +56,7 @@ from .models import (
 )
 from .services import accounts as account_services
 from .services import assessments as assessment_services
+from .views.common import KeysFirstPaginator
 
 admin.site.site_header = _("Partner portal administration")
 admin.site.site_title = _("Partner portal admin")
@@ -129,6 +134,36 @@ class HistoryAdmin(SimpleHistoryAdmin):
             raise Http404
 
 
+class SemiJoinChangeList(admin_input.CheckedChangeList):
+    """Remove the duplicates a filter or search over a many-to-many relation gives
+    with ``pk IN (the matching keys)`` instead of Django's ``DISTINCT`` over whole
+    rows, which computes every matching row's annotations (lead nation, counts) and
+    sorts them all, then counts and pages the result the same way."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        if not queryset.query.distinct:
+            return queryset
+        matching = queryset.order_by().values("pk")
+        rows = self.apply_select_related(self.root_queryset.filter(pk__in=matching))
+        return rows.order_by(*queryset.query.order_by)
+
+
+class LargeChangeListMixin(admin_input.InputCheckedAdminMixin):
+    """The changelist of a table that grows: no unfiltered total beside the
+    filtered one, no ``DISTINCT`` over annotated rows, pages by keys first.
+
+    It carries the input guards of ``admin_input`` itself (its changelist extends
+    theirs), so ``admin_input.harden`` leaves these admins as they are.
+    """
+
+    show_full_result_count = False
+    paginator = KeysFirstPaginator
+
+    def get_changelist(self, request, **kwargs):
+        return SemiJoinChangeList
+
+
 class VisibleToMixin:
     """Limit rows, and the records offered in foreign-key fields, to what is released.
 
@@ -186,8 +221,37 @@ class ReleasableAdminMixin(VisibleToMixin):
             )
 
 
+class RowAutocompleteSelect(admin_input.CheckedAutocompleteSelect):
+    """The autocomplete of an inline row, showing the row's current record from the
+    inline's own query (``select_related``) rather than one query per row.
+
+    ``known`` (``{str(pk): label}``) is set per row by ``SharedChoicesFormSet``; any
+    other value (a row posted back with another choice) is read as usual.
+    """
+
+    known = {}
+
+    def optgroups(self, name, value, attr=None):
+        empty = self.choices.field.empty_values
+        selected = {str(v) for v in value if str(v) not in empty}
+        if not selected <= self.known.keys():
+            return super().optgroups(name, value, attr)
+        options = []
+        if not self.is_required and not self.allow_multiple_selected:
+            options.append(self.create_option(name, "", "", False, 0))
+        for pk in sorted(selected):
+            options.append(
+                self.create_option(name, pk, self.known[pk], True, len(options))
+            )
+        return [(None, options, 0)]
+
+
 class SharedChoicesFormSet(BaseInlineFormSet):
-    """Evaluate each foreign-key select once per formset instead of once per row."""
+    """Evaluate each foreign-key select once per formset instead of once per row.
+
+    An autocomplete (``autocomplete_fields``) has no list to share: it renders the
+    chosen record only, which the inline's query has already read.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -198,14 +262,42 @@ class SharedChoicesFormSet(BaseInlineFormSet):
         for name, field in form.fields.items():
             if not isinstance(field, ModelChoiceField) or field.widget.is_hidden:
                 continue
+            widget = getattr(field.widget, "widget", field.widget)  # unwrapped
+            if isinstance(widget, RowAutocompleteSelect):
+                widget.known = self._current_choice(form.instance, name, field)
+                continue
+            if isinstance(widget, AutocompleteMixin):
+                continue
             if name not in self._shared_choices:
                 self._shared_choices[name] = list(field.choices)
             field.choices = self._shared_choices[name]
+
+    @staticmethod
+    def _current_choice(instance, name, field):
+        """``{str(pk): label}`` of the record the saved row points to, when the
+        inline's query has read it (``select_related``), else nothing."""
+        model_field = instance._meta.get_field(name)
+        if instance.pk is None or not model_field.is_cached(instance):
+            return {}
+        related = getattr(instance, name)
+        if related is None:
+            return {}
+        return {str(related.pk): field.label_from_instance(related)}
 
 
 class VisibleInline(VisibleToMixin, admin.TabularInline):
     formset = SharedChoicesFormSet
     extra = 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget",
+                RowAutocompleteSelect(
+                    db_field, self.admin_site, using=kwargs.get("using")
+                ),
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 # ------------------------------------------------------------ nations and people
@@ -404,7 +496,7 @@ class ParticipationInline(admin.TabularInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(ReleasableAdminMixin, HistoryAdmin):
+class InitiativeAdmin(LargeChangeListMixin, ReleasableAdminMixin, HistoryAdmin):
     list_display = (
         "title",
         "kind",
@@ -477,6 +569,7 @@ class ParticipationAdmin(VisibleToMixin, HistoryAdmin):
     list_display = ("initiative", "nation", "role", "contribution")
     list_filter = ("role", "nation")
     list_select_related = ("initiative", "nation")
+    show_full_result_count = False
     search_fields = ("initiative__title", "nation__name", "contribution")
     autocomplete_fields = ("initiative", "nation")
 
@@ -500,6 +593,7 @@ class ParticipationAdmin(VisibleToMixin, HistoryAdmin):
 class AgendaItemInline(VisibleInline):
     model = AgendaItem
     fields = ("position", "title", "presenter", "duration_minutes", "notes")
+    autocomplete_fields = ("presenter",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("presenter")
@@ -540,6 +634,7 @@ class SituationAssessmentInline(ReadOnlyInlineMixin, VisibleInline):
 class InvitationInline(VisibleInline):
     model = Invitation
     fields = ("user", "response", "responded_at")
+    autocomplete_fields = ("user",)
     readonly_fields = ("responded_at",)
 
     def get_queryset(self, request):
@@ -555,7 +650,7 @@ class InitiativeEvaluationInline(ReadOnlyInlineMixin, VisibleInline):
 
 
 @admin.register(AssessmentMeeting)
-class AssessmentMeetingAdmin(ReleasableAdminMixin, HistoryAdmin):
+class AssessmentMeetingAdmin(LargeChangeListMixin, ReleasableAdminMixin, HistoryAdmin):
     list_display = (
         "title",
         "starts_at",
@@ -629,8 +724,9 @@ class AssessmentMeetingAdmin(ReleasableAdminMixin, HistoryAdmin):
 class AgendaItemAdmin(VisibleToMixin, HistoryAdmin):
     list_display = ("title", "meeting", "position", "presenter", "duration_minutes")
     list_select_related = ("meeting", "presenter")
+    show_full_result_count = False
     search_fields = ("title", "notes", "meeting__title")
-    autocomplete_fields = ("meeting", "presenter")
+    autocomplete_fields = ("meeting", "presenter", "carried_from", "recommendation")
 
 
 @admin.register(MeetingSeries)
@@ -648,6 +744,7 @@ class MeetingSeriesAdmin(HistoryAdmin):
     )
     list_filter = ("frequency",)
     list_select_related = ("created_by",)
+    show_full_result_count = False
     search_fields = ("title",)
     date_hierarchy = "starts_on"
     autocomplete_fields = ("created_by",)
@@ -667,6 +764,7 @@ class InvitationAdmin(VisibleToMixin, HistoryAdmin):
     list_display = ("user", "meeting", "response", "responded_at", "sent_sequence")
     list_filter = ("response",)
     list_select_related = ("user", "meeting")
+    show_full_result_count = False
     search_fields = ("user__username", "user__last_name", "meeting__title")
     autocomplete_fields = ("meeting", "user")
     readonly_fields = ("responded_at", "sent_sequence")
@@ -679,6 +777,7 @@ class SentNotificationAdmin(admin.ModelAdmin):
     list_display = ("sent_at", "kind", "recipient", "key")
     list_filter = ("kind",)
     list_select_related = ("recipient",)
+    show_full_result_count = False
     search_fields = ("key", "recipient__username")
     date_hierarchy = "sent_at"
 
@@ -741,6 +840,7 @@ class SituationAssessmentAdmin(LockedWithMinutesAdmin):
     )
     list_filter = ("is_draft", "threat_level", "trend", "nation", "focus_area")
     list_select_related = ("meeting", "nation", "focus_area")
+    show_full_result_count = False
     search_fields = ("primary_concern", "summary", "nation__name", "meeting__title")
     date_hierarchy = "created_at"
     autocomplete_fields = ("meeting", "nation", "focus_area")
@@ -770,6 +870,7 @@ class InitiativeEvaluationAdmin(LockedWithMinutesAdmin):
     list_display = ("initiative", "meeting", "rating", "created_at")
     list_filter = ("rating",)
     list_select_related = ("initiative", "meeting")
+    show_full_result_count = False
     search_fields = ("initiative__title", "meeting__title", "findings")
     date_hierarchy = "created_at"
     autocomplete_fields = ("meeting", "initiative")
@@ -871,14 +972,14 @@ class RecommendationAdminForm(forms.ModelForm):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(ReleasableAdminMixin, HistoryAdmin):
+class RecommendationAdmin(LargeChangeListMixin, ReleasableAdminMixin, HistoryAdmin):
     list_display = (
         "reference",
         "title",
         "status",
         "priority",
         "due_date",
-        "progress",
+        "progress_percent",
         "owner",
         "focus_area",
         "addressed_nations",
@@ -936,12 +1037,7 @@ class RecommendationAdmin(ReleasableAdminMixin, HistoryAdmin):
     )
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .with_progress()
-            .prefetch_related("nations", "released_to")
-        )
+        return super().get_queryset(request).prefetch_related("nations", "released_to")
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -974,11 +1070,9 @@ class RecommendationAdmin(ReleasableAdminMixin, HistoryAdmin):
         )
         return type(form.__name__, (form,), {"allowed_statuses": tuple(allowed)})
 
-    @admin.display(description=_("progress"), ordering="current_progress")
-    def progress(self, obj):
-        if obj.current_progress is None:
-            return "—"
-        return f"{obj.current_progress}%"
+    @admin.display(description=_("progress"), ordering="progress")
+    def progress_percent(self, obj):
+        return f"{obj.progress}%"
 
     @admin.display(description=_("addressed nations"))
     def addressed_nations(self, obj):
@@ -1067,6 +1161,9 @@ class RecommendationUpdateAdmin(VisibleToMixin, HistoryAdmin):
     )
     list_filter = ("to_status",)
     list_select_related = ("recommendation", "author")
+    show_full_result_count = False
+    # Newest first, by an index of its own (the model's order goes through a join).
+    ordering = ("-created_at", "-pk")
     search_fields = ("recommendation__reference", "recommendation__title", "note")
     date_hierarchy = "created_at"
     autocomplete_fields = ("recommendation", "author")

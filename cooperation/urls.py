@@ -6,6 +6,7 @@ from .views import (
     health,
     history,
     initiatives,
+    lookups,
     meetings,
     nations,
     profile,
@@ -21,6 +22,15 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("profile/", profile.profile, name="profile"),
     path("profile/language/", profile.language_switch, name="language-switch"),
+    # Searches behind the autocomplete choosers (JSON)
+    path("lookups/users/", lookups.lookup_users, name="lookup-users"),
+    path("lookups/initiatives/", lookups.lookup_initiatives, name="lookup-initiatives"),
+    path("lookups/meetings/", lookups.lookup_meetings, name="lookup-meetings"),
+    path(
+        "lookups/recommendations/",
+        lookups.lookup_recommendations,
+        name="lookup-recommendations",
+    ),
     # Nations
     path("nations/", nations.nation_list, name="nation-list"),
     path("nations/<str:code>/", nations.nation_detail, name="nation-detail"),

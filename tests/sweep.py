@@ -108,6 +108,14 @@ PORTAL_ROUTES = {
     "cooperation:readyz": Route(anonymous=PUBLIC),
     "cooperation:profile": Route(),
     "cooperation:language-switch": Route(),
+    # The autocomplete searches: signed-in users only; searching the words the
+    # withheld records' titles and reference hold must find none of them.
+    "cooperation:lookup-users": Route(),
+    "cooperation:lookup-initiatives": Route(queries=("", "q=withheld")),
+    "cooperation:lookup-meetings": Route(queries=("", "q=withheld")),
+    "cooperation:lookup-recommendations": Route(
+        queries=("", "q=withheld", "q=REC-2026-0666")
+    ),
     "cooperation:nation-list": Route(),
     "cooperation:nation-detail": Route({"code": "nation"}),
     "cooperation:initiative-list": Route(),

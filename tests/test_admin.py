@@ -3,6 +3,7 @@ the writes with rules behind them go through the services."""
 
 import datetime
 import itertools
+import re
 
 import pytest
 from django.apps import apps
@@ -167,6 +168,7 @@ def build_recommendations(n):
             released_to_all=False,
             released_to=pool[:1],
             source_meeting=factories.AssessmentMeetingFactory(),
+            progress=40,  # the latest update's, as the services keep it
         )
         recommendation.nations.set(pool)
         factories.RecommendationUpdateFactory(
@@ -447,6 +449,7 @@ def test_adding_a_recommendation_numbers_it_and_starts_its_timeline(
     assert (update.from_status, update.to_status) == ("", "proposed")
     assert update.author == superuser
     assert update.note == "Recommendation raised."
+    assert recommendation.progress == update.progress == 0
 
 
 def test_add_form_does_not_offer_the_reference_or_status_for_editing(admin_client):
@@ -486,6 +489,7 @@ def test_a_legal_status_change_goes_through_the_workflow(admin_client, superuser
     assert (latest.from_status, latest.to_status) == ("proposed", "accepted")
     assert latest.note == "Agreed by all partners."
     assert latest.author == superuser
+    assert recommendation.progress == latest.progress
     assert f"{recommendation.reference} moved to “Accepted”." in messages_of(response)
 
 
@@ -704,6 +708,103 @@ def test_moving_the_lead_to_another_nation_is_saved(admin_client, colombia, braz
     assert response.status_code == 302
     roles = dict(initiative.participations.values_list("nation__iso_alpha2", "role"))
     assert roles == {"CO": "partner", "BR": "lead"}
+
+
+def test_the_progress_column_shows_and_sorts_by_the_stored_progress(admin_client):
+    low = factories.RecommendationFactory(progress=10)
+    high = factories.RecommendationFactory(progress=90)
+    columns = admin.site._registry[Recommendation].list_display
+    column = columns.index("progress_percent") + 1
+
+    ascending = admin_client.get(admin_url(Recommendation, "changelist"), {"o": column})
+    descending = admin_client.get(
+        admin_url(Recommendation, "changelist"), {"o": f"-{column}"}
+    )
+
+    assert list(ascending.context["cl"].result_list) == [low, high]
+    assert list(descending.context["cl"].result_list) == [high, low]
+    assert "90%" in descending.text
+
+
+# ----------------------------------------------------------- growing tables
+
+# Records that grow with the office's work, whose changelists skip the unfiltered
+# total and whose choosers are autocompletes.
+GROWING = [
+    AgendaItem,
+    AssessmentMeeting,
+    Initiative,
+    InitiativeEvaluation,
+    Invitation,
+    MeetingSeries,
+    Participation,
+    Recommendation,
+    RecommendationUpdate,
+    SentNotification,
+    SituationAssessment,
+]
+FULL_COUNT = 'SELECT COUNT(*) AS "__count"'
+
+
+@pytest.mark.parametrize("model", GROWING, ids=lambda model: model.__name__)
+def test_a_searched_changelist_counts_only_the_rows_found(admin_client, model):
+    BUILDERS[model](FEW)
+    url = admin_url(model, "changelist")
+    admin_client.get(url)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(url, {"q": "no such text"})
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 0
+    counts = [query["sql"] for query in queries if FULL_COUNT in query["sql"]]
+    assert len(counts) == 1  # the rows found; not the whole table as well
+
+
+CHOOSER_ROWS = 50
+
+
+def test_no_admin_form_offers_a_select_of_every_row_of_a_growing_table(admin_client):
+    """Users, meetings, initiatives, recommendations and agenda items are chosen by
+    autocompletes: no add or change page lists them all as options."""
+    build_users(CHOOSER_ROWS)
+    build_recommendations(CHOOSER_ROWS)  # with as many meetings
+    build_initiatives(CHOOSER_ROWS)
+    meeting = factories.AssessmentMeetingFactory()
+    for _ in range(CHOOSER_ROWS):
+        factories.AgendaItemFactory(meeting=meeting, presenter=factories.UserFactory())
+        factories.InvitationFactory(meeting=meeting, user=factories.UserFactory())
+    pages = [admin_url(model, "add") for model in REGISTERED if model not in READ_ONLY]
+    pages += [
+        admin_url(AssessmentMeeting, "change", meeting.pk),
+        admin_url(AgendaItem, "change", meeting.agenda_items.first().pk),
+    ]
+
+    for url in pages:
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+        selects = re.findall(r"<select\b.*?</select>", response.text, re.DOTALL)
+        options = [select.count("<option") for select in selects]
+        assert max(options, default=0) < 20, url
+
+
+def test_inline_autocompletes_show_each_rows_choice_from_the_inlines_query(
+    admin_client,
+):
+    meeting = factories.AssessmentMeetingFactory()
+    attendees = [
+        factories.UserFactory(first_name="Attendee", last_name=f"No{n}")
+        for n in range(3)
+    ]
+    for attendee in attendees:
+        factories.InvitationFactory(meeting=meeting, user=attendee)
+        factories.AgendaItemFactory(meeting=meeting, presenter=attendee)
+
+    response = admin_client.get(admin_url(AssessmentMeeting, "change", meeting.pk))
+
+    for attendee in attendees:
+        option = f'<option value="{attendee.pk}" selected>{attendee}</option>'
+        assert response.text.count(option) == 2  # attendee and presenter
 
 
 # ------------------------------------------------------- search and autocomplete

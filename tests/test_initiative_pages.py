@@ -992,7 +992,10 @@ def test_pages_need_no_inline_script_or_style(editor_client, catalogue, page):
     }[page]
     content = editor_client.get(url).content.decode()
     assert re.findall(r"<script[^>]*>", content) == [
-        '<script src="/static/vendor/bootstrap-5.3.9/js/bootstrap.bundle.min.js">'
+        '<script src="/static/vendor/bootstrap-5.3.9/js/bootstrap.bundle.min.js">',
+        '<script src="/static/vendor/tom-select-2.6.2/js/tom-select.complete.min.js"'
+        " defer>",
+        '<script src="/static/js/autocomplete.js" defer>',
     ]
     assert " style=" not in content
     assert " on" + "click=" not in content

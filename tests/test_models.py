@@ -1197,6 +1197,36 @@ def test_form_reports_priority_outside_one_to_four():
     assert_constraint_reports(recommendation, "recommendation_priority_range")
 
 
+@covers("recommendation_progress_0_to_100", DATABASE)
+def test_database_refuses_stored_progress_above_one_hundred_percent():
+    with refused_by_constraint("recommendation_progress_0_to_100"):
+        factories.RecommendationFactory(progress=101)
+    recommendation = factories.RecommendationFactory()
+    with refused_by_constraint("recommendation_progress_0_to_100"):
+        Recommendation.objects.filter(pk=recommendation.pk).update(progress=250)
+    recommendation.refresh_from_db()
+    assert recommendation.progress == 0
+
+
+@covers("recommendation_progress_0_to_100", FORM)
+def test_validation_reports_stored_progress_above_one_hundred_percent():
+    """No form edits the stored progress (the services keep it from the timeline):
+    model validation and the constraint report it to whatever would write it."""
+    recommendation = factories.RecommendationFactory.build(
+        owner=factories.UserFactory(),
+        focus_area=factories.FocusAreaFactory(),
+        progress=101,
+    )
+    assert_full_clean_reports(
+        recommendation, "progress", "Ensure this value is less than or equal to 100."
+    )
+    assert_constraint_reports(recommendation, "recommendation_progress_0_to_100")
+    recommendation.progress = 100
+    get_constraint(Recommendation, "recommendation_progress_0_to_100").validate(
+        Recommendation, recommendation
+    )
+
+
 UpdateForm = forms.modelform_factory(
     RecommendationUpdate,
     fields=["recommendation", "author", "from_status", "to_status", "progress", "note"],
@@ -1384,29 +1414,14 @@ def test_overdue_recommendations_are_open_and_past_their_due_date():
     assert {r for r in Recommendation.objects.all() if r.is_overdue()} == overdue
 
 
-def test_with_progress_gives_the_latest_updates_progress():
-    now = timezone.now()
-    recommendation = factories.RecommendationFactory()
-    for minutes, progress in [(0, 0), (20, 60), (10, 30)]:
-        factories.RecommendationUpdateFactory(
-            recommendation=recommendation,
-            created_at=now + datetime.timedelta(minutes=minutes),
-            progress=progress,
-        )
-    without_updates = factories.RecommendationFactory()
+def test_with_progress_reads_the_progress_kept_on_the_row():
+    """The progress is stored on the recommendation by the services (and, for rows
+    from before, by migration 0008, whose test in test_services covers the latest
+    update and ties); ``with_progress()`` and ``current_progress`` remain for older
+    callers and compute nothing."""
+    recommendation = factories.RecommendationFactory(progress=60)
+    factories.RecommendationUpdateFactory(recommendation=recommendation, progress=60)
 
-    progress = dict(
-        Recommendation.objects.with_progress().values_list("pk", "current_progress")
-    )
-    assert progress == {recommendation.pk: 60, without_updates.pk: None}
-
-
-def test_with_progress_breaks_a_tie_on_time_by_the_later_update():
-    now = timezone.now()
-    recommendation = factories.RecommendationFactory()
-    for progress in (10, 20):
-        factories.RecommendationUpdateFactory(
-            recommendation=recommendation, created_at=now, progress=progress
-        )
     annotated = Recommendation.objects.with_progress().get(pk=recommendation.pk)
-    assert annotated.current_progress == 20
+
+    assert annotated.current_progress == annotated.progress == 60

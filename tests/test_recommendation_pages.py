@@ -427,6 +427,7 @@ def test_csv_has_every_column_with_its_values(client, colombian_user, colombia, 
         initiative=initiative,
         released_to_all=False,
         released_to=[colombia, brazil],
+        progress=40,  # as the services keep it: the latest update's
     )
     recommendation.nations.set([colombia, brazil])
     factories.RecommendationUpdateFactory(recommendation=recommendation, progress=40)
@@ -616,7 +617,7 @@ def test_transition_moves_status_and_records_the_update(editor_client, editor):
 
 
 def test_transition_without_progress_keeps_the_latest_progress(editor_client):
-    recommendation = make("REC-2026-0001", status=Status.ACCEPTED)
+    recommendation = make("REC-2026-0001", status=Status.ACCEPTED, progress=35)
     factories.RecommendationUpdateFactory(
         recommendation=recommendation, to_status=Status.ACCEPTED, progress=35
     )

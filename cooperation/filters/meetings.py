@@ -1,3 +1,5 @@
+import datetime
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -27,27 +29,27 @@ class MeetingFilter(django_filters.FilterSet):
         label=_("Status"),
         choices=AssessmentMeeting.Status.choices,
         widget=forms.CheckboxSelectMultiple,
+        distinct=False,  # one column: no duplicate rows to remove
     )
     nation = django_filters.ModelChoiceFilter(
         label=_("Participating nation"),
         field_name="nations",
         queryset=Nation.objects.order_by("name"),
         to_field_name="iso_alpha2",
+        distinct=False,  # a nation takes part in a meeting at most once
     )
     when = django_filters.ChoiceFilter(
         label=_("When"), choices=WHEN_CHOICES, method="filter_when"
     )
     starts_from = django_filters.DateFilter(
         label=_("Starts on or after"),
-        field_name="starts_at",
-        lookup_expr="date__gte",
+        method="filter_starts",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         validators=[validate_sane_year],
     )
     starts_to = django_filters.DateFilter(
         label=_("Starts on or before"),
-        field_name="starts_at",
-        lookup_expr="date__lte",
+        method="filter_starts",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         validators=[validate_sane_year],
     )
@@ -70,6 +72,21 @@ class MeetingFilter(django_filters.FilterSet):
             | Q(location__icontains=value)
             | Q(minutes__icontains=value)
         )
+
+    def filter_starts(self, queryset, name, value):
+        """Meetings starting on or after (``starts_from``) or on or before
+        (``starts_to``) a day of the reader's time zone.
+
+        The day becomes a range of instants, so the ``starts_at`` index serves it;
+        ``starts_at__date`` would convert every row's time before comparing.
+        """
+
+        def start_of(day):
+            return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+        if name == "starts_from":
+            return queryset.filter(starts_at__gte=start_of(value))
+        return queryset.filter(starts_at__lt=start_of(value + datetime.timedelta(1)))
 
     def filter_when(self, queryset, name, value):
         now = timezone.now()

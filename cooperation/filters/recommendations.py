@@ -25,7 +25,7 @@ from django.db.models import Q, Value
 from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
-from cooperation.filters.common import FlagFilter
+from cooperation.filters.common import AutocompleteFilter, FlagFilter
 from cooperation.models import (
     AssessmentMeeting,
     FocusArea,
@@ -34,6 +34,7 @@ from cooperation.models import (
     Recommendation,
 )
 from cooperation.validators import validate_sane_year
+from cooperation.widgets import AutocompleteSelect
 
 ANY = _("Any")
 
@@ -137,7 +138,7 @@ class RecommendationFilter(django_filters.FilterSet):
         choices=Recommendation.Priority.choices,
         empty_label=ANY,
     )
-    # Choices of the four filters below are set per request in __init__.
+    # Choices of the two filters below are set per request in __init__.
     nation = NationCodeFilter(
         label=_("Addressed nation"),
         field_name="nations__iso_alpha2",
@@ -147,11 +148,23 @@ class RecommendationFilter(django_filters.FilterSet):
     focus_area = django_filters.ChoiceFilter(
         label=_("Focus area"), field_name="focus_area__slug", empty_label=ANY
     )
-    source_meeting = django_filters.ChoiceFilter(
-        label=_("Source meeting"), empty_label=ANY
+    # Autocompletes over the meetings and initiatives released to the user: only
+    # the chosen one is read, to check it and to show it.
+    source_meeting = AutocompleteFilter(
+        label=_("Source meeting"),
+        queryset=lambda request: AssessmentMeeting.objects.visible_to(
+            getattr(request, "user", None)
+        ),
+        widget=AutocompleteSelect("cooperation:lookup-meetings"),
+        empty_label=ANY,
     )
-    initiative = django_filters.ChoiceFilter(
-        label=_("Related initiative"), empty_label=ANY
+    initiative = AutocompleteFilter(
+        label=_("Related initiative"),
+        queryset=lambda request: Initiative.objects.visible_to(
+            getattr(request, "user", None)
+        ),
+        widget=AutocompleteSelect("cooperation:lookup-initiatives"),
+        empty_label=ANY,
     )
     due_after = django_filters.DateFilter(
         label=_("Due on or after"),
@@ -189,25 +202,10 @@ class RecommendationFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
-        user = getattr(request, "user", None)
         reference = ReferenceChoices()
         choices = {
             "nation": CachedChoices(lambda: reference.of("nation")),
             "focus_area": CachedChoices(lambda: reference.of("focus_area")),
-            "source_meeting": CachedChoices(
-                lambda: (
-                    AssessmentMeeting.objects.visible_to(user)
-                    .order_by("-starts_at", "pk")
-                    .values_list("pk", "title")
-                )
-            ),
-            "initiative": CachedChoices(
-                lambda: (
-                    Initiative.objects.visible_to(user)
-                    .order_by("title", "pk")
-                    .values_list("pk", "title")
-                )
-            ),
         }
         for name, choice_list in choices.items():
             self.filters[name].extra["choices"] = choice_list

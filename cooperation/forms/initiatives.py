@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from cooperation import services
 from cooperation.concurrency import VersionedFormMixin
 from cooperation.models import FocusArea, Initiative, Nation, Participation, User
+from cooperation.widgets import UserChoiceField
 
 PARTICIPATION_PREFIX = "participations"
 
@@ -52,6 +53,7 @@ class InitiativeForm(VersionedFormMixin, forms.ModelForm):
             "actual_end",
             "owner",
         ]
+        field_classes = {"owner": UserChoiceField}  # an autocomplete, not every user
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 4}),
             "objectives": forms.Textarea(attrs={"rows": 4}),

@@ -32,6 +32,12 @@ from cooperation.services.assessments import (
 )
 from cooperation.services.meetings import MAX_OCCURRENCES
 from cooperation.validators import available_time_zones, validate_sane_year
+from cooperation.widgets import (
+    AutocompleteModelChoiceField,
+    AutocompleteSelect,
+    UserChoiceField,
+    UserMultipleChoiceField,
+)
 
 MAX_AGENDA_ITEMS = 100
 
@@ -135,10 +141,9 @@ class MeetingForm(VersionedFormMixin, forms.ModelForm):
             "nations",
             "attendees",
         ]
-        widgets = {
-            "nations": forms.CheckboxSelectMultiple,
-            "attendees": forms.SelectMultiple(attrs={"size": 8}),
-        }
+        # People are chosen with an autocomplete, never from a list of every user.
+        field_classes = {"chair": UserChoiceField, "attendees": UserMultipleChoiceField}
+        widgets = {"nations": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,9 +171,6 @@ class MeetingForm(VersionedFormMixin, forms.ModelForm):
                 )
         self.fields["chair"].queryset = active_users(keep=chair_ids)
         self.fields["attendees"].queryset = active_users(keep=attendee_ids)
-        self.fields["attendees"].help_text = _(
-            "Hold Ctrl (Cmd on a Mac) to choose several people."
-        )
         self.fields["nations"].queryset = active_nations(keep=nation_ids)
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -230,6 +232,7 @@ class AgendaItemForm(forms.ModelForm):
     class Meta:
         model = AgendaItem
         fields = ["title", "presenter", "duration_minutes", "notes", "covered"]
+        field_classes = {"presenter": UserChoiceField}
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
@@ -243,16 +246,16 @@ class BaseAgendaFormSet(forms.BaseInlineFormSet):
     """The agenda; the ORDER column (``can_order``) sets each item's position."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("queryset", AgendaItem.objects.select_related("presenter"))
+        kwargs.setdefault(
+            "queryset", AgendaItem.objects.select_related("presenter__nation")
+        )
         super().__init__(*args, **kwargs)
 
     @cached_property
-    def presenter_choices(self):
-        """(queryset, choices) shared by every row, so the list is read only once."""
+    def presenters(self):
+        """Who may present: active users plus each item's current presenter."""
         keep = [item.presenter_id for item in self.get_queryset()]
-        queryset = active_users(keep=keep)
-        field = forms.ModelChoiceField(queryset=queryset)
-        return queryset, list(field.choices)
+        return active_users(keep=keep)
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
@@ -262,9 +265,11 @@ class BaseAgendaFormSet(forms.BaseInlineFormSet):
         order.validators.append(MinValueValidator(1))
         order.widget.attrs["min"] = "1"
         form.fields[forms.formsets.DELETION_FIELD_NAME].label = _("Remove")
-        queryset, choices = self.presenter_choices
-        form.fields["presenter"].queryset = queryset
-        form.fields["presenter"].choices = choices
+        presenter = form.fields["presenter"]
+        presenter.queryset = self.presenters
+        if form.instance.presenter_id:
+            # Read with the item: the chooser shows it without a query per row.
+            presenter.remember([form.instance.presenter])
 
     def save_in_order(self, meeting):
         """Delete removed items, then save the rest numbered 1, 2, 3… in order."""
@@ -394,7 +399,9 @@ class InitiativeEvaluationForm(CorrectionReasonMixin, forms.ModelForm):
         widgets = {
             "rating": forms.RadioSelect,
             "findings": forms.Textarea(attrs={"rows": 5}),
+            "initiative": AutocompleteSelect("cooperation:lookup-initiatives"),
         }
+        field_classes = {"initiative": AutocompleteModelChoiceField}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

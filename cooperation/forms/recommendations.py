@@ -17,6 +17,11 @@ from cooperation.models import (
     Recommendation,
     User,
 )
+from cooperation.widgets import (
+    AutocompleteModelChoiceField,
+    AutocompleteSelect,
+    UserChoiceField,
+)
 
 NOTE_MAX_LENGTH = 5000
 
@@ -49,6 +54,14 @@ class RecommendationForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 5}),
             "nations": forms.CheckboxSelectMultiple,
             "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "initiative": AutocompleteSelect("cooperation:lookup-initiatives"),
+            "source_meeting": AutocompleteSelect("cooperation:lookup-meetings"),
+        }
+        # Choosers over tables that grow: autocompletes, never a list of every row.
+        field_classes = {
+            "owner": UserChoiceField,
+            "initiative": AutocompleteModelChoiceField,
+            "source_meeting": AutocompleteModelChoiceField,
         }
 
     def __init__(self, *args, user, source_meeting=None, **kwargs):

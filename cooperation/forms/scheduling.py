@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.validators import available_time_zones, validate_sane_year
+from cooperation.widgets import UserMultipleChoiceField
 
 from .meetings import active_nations, active_users, time_zone_choices
 
@@ -80,12 +81,11 @@ class FindTimeForm(forms.Form):
             "invalid_choice": _("%(value)s is not an active nation."),
         },
     )
-    attendees = PreloadedMultipleChoiceField(
+    # An autocomplete: only the chosen people are read, to check and to show them.
+    attendees = UserMultipleChoiceField(
         label=_("Attendees"),
         queryset=active_users(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Hold Ctrl (Cmd on a Mac) to choose several people."),
         error_messages={
             "invalid_choice": _("%(value)s is not an active user."),
         },

@@ -1,5 +1,7 @@
 """Releasability: who may see a record, and the QuerySets that enforce it."""
 
+from typing import NamedTuple
+
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +10,19 @@ from .nations import Nation
 
 VIEW_ALL_PERMISSION = "cooperation.view_all_records"
 MANAGE_RELEASABILITY_PERMISSION = "cooperation.manage_releasability"
+
+
+class Bounded(NamedTuple):
+    """The first rows of a list a page shows, and the number of all its rows."""
+
+    rows: list
+    total: int
+
+
+def bounded(queryset, limit):
+    """At most ``limit`` rows of ``queryset`` and its total: two queries, whatever the
+    number of rows, so a panel links to the filtered list for the rest."""
+    return Bounded(rows=list(queryset[:limit]), total=queryset.count())
 
 
 class ReleasableQuerySet(models.QuerySet):

@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from cooperation.validators import validate_sane_year
 
-from .base import Releasable, ReleasableQuerySet, TimeStamped
+from .base import ChildQuerySet, Releasable, ReleasableQuerySet, TimeStamped
 from .nations import FocusArea, Nation, display_order, territory_name
 
 
@@ -19,15 +19,11 @@ class InitiativeQuerySet(ReleasableQuerySet):
         lead = Participation.objects.filter(
             initiative=OuterRef("pk"), role=Participation.Role.LEAD
         )
-        # The sort key is computed inside its subquery, on the lead's own row: a CASE
-        # over the outer annotation would repeat the subquery once per territory.
-        lead_order = lead.annotate(
-            order=display_order("nation__iso_alpha2", "nation__name")
-        )
         return self.annotate(
             lead_nation_name=Subquery(lead.values("nation__name")[:1]),
             lead_nation_code=Subquery(lead.values("nation__iso_alpha2")[:1]),
-            lead_nation_order=Subquery(lead_order.values("order")[:1]),
+            # The stored sort key of the name the reader sees (nation__sort_name_es…).
+            lead_nation_order=Subquery(lead.values(order=display_order("nation"))[:1]),
         )
 
     def active(self):
@@ -146,6 +142,16 @@ class Initiative(Releasable, TimeStamped):
                 ),
             ),
         ]
+        # One per filter and sort of the list (``views.initiatives``): the title is
+        # the default order and the tie-breaker of the others. Text search has
+        # trigram indexes on PostgreSQL (migration 0008), outside Meta.
+        indexes = [
+            models.Index(fields=["title"], name="initiative_title_idx"),
+            models.Index(fields=["status", "title"], name="initiative_status_idx"),
+            models.Index(fields=["kind", "title"], name="initiative_kind_idx"),
+            models.Index(fields=["planned_start"], name="initiative_planned_start_idx"),
+            models.Index(fields=["planned_end"], name="initiative_planned_end_idx"),
+        ]
 
     def __str__(self):
         return self.title
@@ -164,6 +170,13 @@ class Initiative(Releasable, TimeStamped):
     def iati_code(self):
         """The numeric IATI ActivityStatus code (1 pipeline … 6 suspended)."""
         return list(self.Status.values).index(self.status) + 1
+
+
+class ParticipationQuerySet(ChildQuerySet):
+    parents = ("initiative",)
+
+    def by_initiative_title(self):
+        return self.select_related("initiative").order_by("initiative__title", "pk")
 
 
 class Participation(models.Model):
@@ -188,6 +201,7 @@ class Participation(models.Model):
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     contribution = models.CharField(_("contribution"), max_length=255, blank=True)
 
+    objects = ParticipationQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -10,7 +10,8 @@ from django.core.validators import (
     MinValueValidator,
 )
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import DateTimeField, F, Q, Subquery, Value
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,17 @@ class AssessmentMeetingQuerySet(ReleasableQuerySet):
                 starts_at__lte=now + datetime.timedelta(days=days)
             )
         return queryset.order_by("starts_at")
+
+    def next_up(self, *, days=30, now=None):
+        """Upcoming meetings that start within ``days``; when none does, the next
+        one(s) beyond, so a quiet month still shows what comes next. Soonest first."""
+        now = now or timezone.now()
+        upcoming = self.upcoming(now=now)
+        first_start = Subquery(upcoming.values("starts_at")[:1])
+        horizon = Value(now + datetime.timedelta(days=days))
+        return upcoming.filter(
+            starts_at__lte=Greatest(horizon, first_start, output_field=DateTimeField())
+        )
 
 
 class MeetingSeries(TimeStamped):
@@ -243,7 +255,15 @@ class AssessmentMeeting(Releasable, TimeStamped):
                 _("Can correct published minutes (a new revision)"),
             ),
         ]
-        indexes = [models.Index(fields=["starts_at"])]
+        # One per filter and sort of the list (``views.meetings``); text search has
+        # trigram indexes on PostgreSQL (migration 0008), outside Meta.
+        indexes = [
+            models.Index(fields=["starts_at"]),
+            models.Index(fields=["status", "starts_at"], name="meeting_status_idx"),
+            models.Index(fields=["ends_at"], name="meeting_ends_idx"),
+            models.Index(fields=["title"], name="meeting_title_idx"),
+            models.Index(fields=["location"], name="meeting_location_idx"),
+        ]
 
     def __str__(self):
         return self.title
@@ -412,6 +432,9 @@ class SituationAssessmentQuerySet(ChildQuerySet):
         """Assessments that count: drafts are never a nation's latest assessment
         or a point on a chart."""
         return self.filter(is_draft=False)
+
+    def most_recent_first(self):
+        return self.order_by("-meeting__starts_at", "focus_area__name", "pk")
 
 
 class SituationAssessment(TimeStamped):

@@ -7,7 +7,8 @@ from babel import Locale, UnknownLocaleError
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
@@ -61,17 +62,36 @@ def collation_key(text):
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def display_order(code_field="iso_alpha2", name_field="name"):
-    """A database expression sorting rows by the territory name the reader sees, so
-    "Estados Unidos" sorts under E in Spanish; unknown codes sort by ``name_field``."""
-    return Case(
-        *(
-            When(**{code_field: code}, then=Value(collation_key(name)))
-            for code, name in sorted(territories().items())
-        ),
-        default=F(name_field),
-        output_field=models.CharField(),
+# The column holding the sort key of the nation's name in each portal language
+# (settings.LANGUAGES); ``Nation.save()`` fills them from the CLDR names.
+SORT_NAME_FIELDS = {
+    "en": "sort_name_en",
+    "es": "sort_name_es",
+    "pt-br": "sort_name_pt_br",
+}
+SORT_NAME_MAX_LENGTH = 200
+
+
+def sort_name_field(language=None):
+    """The sort-key column for ``language`` (default: the active one); a regional
+    variant falls back to its base language ("es-mx" → es), anything else to English."""
+    language = (language or get_language() or settings.LANGUAGE_CODE).lower()
+    return SORT_NAME_FIELDS.get(
+        language,
+        SORT_NAME_FIELDS.get(language.split("-")[0], SORT_NAME_FIELDS["en"]),
     )
+
+
+def display_order(relation=""):
+    """A database expression sorting rows by the territory name the reader sees, so
+    "Estados Unidos" sorts under E in Spanish; unknown codes sort by the record's name.
+
+    A stored column per language (``sort_name_<language>``), so the expression stays
+    one column whatever the number of territories. ``relation`` is the path to the
+    nation from the rows being sorted, e.g. ``"nation"`` for a participation.
+    """
+    field = sort_name_field()
+    return F(f"{relation}__{field}" if relation else field)
 
 
 class NationQuerySet(models.QuerySet):
@@ -81,6 +101,43 @@ class NationQuerySet(models.QuerySet):
 
     def in_display_order(self):
         return self.with_display_order().order_by("display_order", "name")
+
+    def with_visible_counts(self, user):
+        """Annotate ``initiative_count`` and ``open_recommendation_count``: the
+        initiatives each nation takes part in and the open recommendations addressed
+        to it, counting only records released to ``user``.
+
+        Each count is a correlated subquery of its own: joining both relations and
+        counting distinct rows would multiply participations by recommendations.
+        """
+        # The related models through the reverse relations: they import this module.
+        participation = self.model._meta.get_field("participations").related_model
+        addressed = self.model._meta.get_field("recommendations")
+        recommendation = addressed.related_model
+        initiatives = (
+            participation.objects.visible_to(user)
+            .filter(nation=OuterRef("pk"))
+            .order_by()
+            .values("nation")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        open_recommendations = (
+            addressed.through.objects.filter(
+                nation=OuterRef("pk"),
+                recommendation__in=recommendation.objects.visible_to(user)
+                .open()
+                .values("pk"),
+            )
+            .order_by()
+            .values("nation")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            initiative_count=Coalesce(Subquery(initiatives), 0),
+            open_recommendation_count=Coalesce(Subquery(open_recommendations), 0),
+        )
 
 
 class Nation(models.Model):
@@ -137,6 +194,18 @@ class Nation(models.Model):
         ),
     )
 
+    # The collation key of the name in each portal language, for sorting by the name
+    # the reader sees (``display_order``); computed in ``save()``.
+    sort_name_en = models.CharField(
+        max_length=SORT_NAME_MAX_LENGTH, editable=False, db_index=True
+    )
+    sort_name_es = models.CharField(
+        max_length=SORT_NAME_MAX_LENGTH, editable=False, db_index=True
+    )
+    sort_name_pt_br = models.CharField(
+        max_length=SORT_NAME_MAX_LENGTH, editable=False, db_index=True
+    )
+
     objects = NationQuerySet.as_manager()
     history = HistoricalRecords()
 
@@ -160,8 +229,22 @@ class Nation(models.Model):
     def __str__(self):
         return self.display_name
 
+    def save(self, *args, **kwargs):
+        self.set_sort_names()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "iso_alpha2"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, *SORT_NAME_FIELDS.values()}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("cooperation:nation-detail", args=[self.iso_alpha2])
+
+    def set_sort_names(self):
+        """Store the sort key of the name in each portal language: the CLDR name of
+        the code, or the record's own name when CLDR does not know the code."""
+        for language, field in SORT_NAME_FIELDS.items():
+            name = territory_name(self.iso_alpha2, self.name, language=language)
+            setattr(self, field, collation_key(name)[:SORT_NAME_MAX_LENGTH])
 
     @property
     def display_name(self):

@@ -9,7 +9,7 @@ from django.core.validators import (
     MinValueValidator,
 )
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -53,10 +53,17 @@ class RecommendationQuerySet(ReleasableQuerySet):
         )
 
     def with_progress(self):
-        latest = RecommendationUpdate.objects.filter(
-            recommendation=OuterRef("pk")
-        ).order_by("-created_at", "-pk")
-        return self.annotate(current_progress=Subquery(latest.values("progress")[:1]))
+        """Kept for older callers: the progress is stored on the row (``progress``,
+        also readable as ``current_progress``), so there is nothing to compute."""
+        return self
+
+    def with_related(self):
+        """What a row of a recommendation table shows: progress, owner, focus area."""
+        return self.with_progress().select_related("owner", "focus_area")
+
+    def by_due_date(self):
+        """Earliest due first: of overdue recommendations, the most overdue first."""
+        return self.order_by("due_date", "reference")
 
 
 class Recommendation(Releasable, TimeStamped):
@@ -133,6 +140,15 @@ class Recommendation(Releasable, TimeStamped):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED
     )
+    # The progress of the latest update, kept by the services that write the
+    # timeline (``recommendation_raise``, ``recommendation_transition``) in the same
+    # transaction, so a list reads it from the row instead of the timeline.
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"),
+        default=0,
+        editable=False,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
 
     objects = RecommendationQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[Releasable.released_to.field])
@@ -153,8 +169,24 @@ class Recommendation(Releasable, TimeStamped):
                 name="recommendation_priority_range",
                 violation_error_message=_("Choose a priority from the list."),
             ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=100),
+                name="recommendation_progress_0_to_100",
+                violation_error_message=_("Progress is a percentage from 0 to 100."),
+            ),
         ]
-        indexes = [models.Index(fields=["status", "due_date"])]
+        # One per filter and sort of the list (``views.recommendations``) and the
+        # admin's default order; the reference has its unique index. Text search
+        # has trigram indexes on PostgreSQL (migration 0008), outside Meta.
+        indexes = [
+            models.Index(fields=["status", "due_date"]),  # ?status=, overdue
+            models.Index(fields=["due_date"], name="recommendation_due_idx"),
+            models.Index(
+                fields=["priority", "due_date"], name="recommendation_priority_idx"
+            ),
+            models.Index(fields=["title"], name="recommendation_title_idx"),
+            models.Index(fields=["created_at"], name="recommendation_created_idx"),
+        ]
 
     def __str__(self):
         return f"{self.reference} {self.title}" if self.reference else self.title
@@ -169,6 +201,11 @@ class Recommendation(Releasable, TimeStamped):
     def is_overdue(self, today=None):
         today = today or timezone.localdate()
         return self.is_open and self.due_date is not None and self.due_date < today
+
+    @property
+    def current_progress(self):
+        """The stored ``progress``, under the name ``with_progress()`` once gave it."""
+        return self.progress
 
 
 class RecommendationUpdateQuerySet(ChildQuerySet):
@@ -222,6 +259,10 @@ class RecommendationUpdate(models.Model):
                 name="update_progress_0_to_100",
                 violation_error_message=_("Progress is a percentage from 0 to 100."),
             ),
+        ]
+        # The admin lists the timeline of every recommendation newest first.
+        indexes = [
+            models.Index(fields=["created_at"], name="recommendation_update_time_idx")
         ]
 
     def __str__(self):

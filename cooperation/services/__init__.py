@@ -170,10 +170,11 @@ def recommendation_raise(
 ) -> Recommendation:
     """Save a new, unsaved recommendation: give it a reference, start its timeline.
 
-    It always starts as proposed; the reference is taken only once the record is
-    valid, so a rejected recommendation uses up no number.
+    It always starts as proposed, at 0 % progress; the reference is taken only once
+    the record is valid, so a rejected recommendation uses up no number.
     """
     recommendation.status = Recommendation.Status.PROPOSED
+    recommendation.progress = 0
     recommendation.full_clean(exclude=["reference"])
     recommendation.reference = recommendation_next_reference(
         year=timezone.localdate().year
@@ -206,7 +207,8 @@ def recommendation_transition(
 
     ``expected_status`` is the status the user saw; when someone else has moved the
     recommendation since, the change is refused rather than applied to a state the
-    user never saw.
+    user never saw. Without ``progress`` the current one is kept; implemented is
+    100 %. The recommendation's stored ``progress`` follows the new update.
     """
     locked = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
     if expected_status is not None and locked.status != expected_status:
@@ -241,8 +243,7 @@ def recommendation_transition(
             }
         )
     if progress is None:
-        latest = locked.updates.order_by("-created_at", "-pk").first()
-        progress = latest.progress if latest else 0
+        progress = locked.progress  # the latest update's, kept on the locked row
     if to_status == Recommendation.Status.IMPLEMENTED:
         progress = 100
     update = RecommendationUpdate(
@@ -256,8 +257,10 @@ def recommendation_transition(
     update.full_clean()
     update.save()
     locked.status = to_status
-    locked.save(update_fields=["status", "updated_at"])
+    locked.progress = update.progress
+    locked.save(update_fields=["status", "progress", "updated_at"])
     recommendation.status = locked.status
+    recommendation.progress = locked.progress
     return update
 
 

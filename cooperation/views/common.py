@@ -3,18 +3,32 @@
 Every list page is the same shape: a FilterSet over a ``visible_to(user)`` queryset,
 a whitelisted sort, a page of rows with the total count, and the same filtered rows as
 CSV when ``?format=csv`` is asked for.
+
+Cost at volume: each sort key has an index (see the models' ``Meta.indexes``), the
+count and the choice of a page's rows run without the per-row annotations
+(``KeysFirstPaginator``), and the CSV streams in chunks (``export_chunks``) whose
+related rows are read once per chunk, as tuples.
 """
 
 import csv
+import functools
+import itertools
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
+from django.db.models import F, OrderBy
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
+
+from cooperation.models import User
 
 PER_PAGE = 25
+# Rows of a CSV export read, and their related rows looked up, at a time.
+EXPORT_CHUNK = 2000
 # Spreadsheets run a cell that starts with one of these as a formula.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -60,19 +74,130 @@ def csv_response(
     return response
 
 
-def apply_sort(request, queryset, *, sort_fields: dict[str, Sequence[str]], default):
-    """Order by the ``?sort=`` key when it is one we offer (``-key`` for descending)."""
+@functools.cache
+def _choice_labels(choices, language):
+    return {value: str(label) for value, label in choices.choices}
+
+
+def choice_label(choices, value):
+    """What ``get_<field>_display()`` shows, for exports: the label of ``value`` in
+    ``choices`` (a ``TextChoices`` or ``IntegerChoices``) in the active language.
+
+    The model method rebuilds a table of lazily translated labels on every call,
+    which costs more than the rest of a large export's row; this one is built once
+    per language.
+    """
+    return _choice_labels(choices, get_language()).get(value, value)
+
+
+def export_chunks(queryset, *, attach=None, chunk_size=EXPORT_CHUNK):
+    """The objects of ``queryset`` for a CSV export, read ``chunk_size`` at a time.
+
+    ``attach(chunk)``, called once per chunk, sets on the chunk's objects what the
+    export reads from related tables, in one query per table (``grouped`` tuples
+    rather than a model instance per related row, as ``prefetch_related`` would
+    build). Nothing is loaded beyond one chunk.
+    """
+    rows = queryset.iterator(chunk_size=chunk_size)
+    for chunk in itertools.batched(rows, chunk_size):
+        if attach is not None:
+            attach(chunk)
+        yield from chunk
+
+
+def grouped(pairs):
+    """``{key: [value, …]}`` from ``(key, value)`` pairs, in their order."""
+    groups = defaultdict(list)
+    for key, value in pairs:
+        groups[key].append(value)
+    return groups
+
+
+def linked(field, keys, names):
+    """``{key: [name, …]}``: the names of the rows the many-to-many ``field``
+    (e.g. ``Recommendation.nations.field``) links to each of ``keys``, from
+    ``names`` (``{pk: (sort key, name)}`` of a short reference table such as the
+    nations, read once per export), in sort-key order; one query of id pairs."""
+    through = field.remote_field.through
+    source = through._meta.get_field(field.m2m_field_name()).attname
+    target = through._meta.get_field(field.m2m_reverse_field_name()).attname
+    pairs = through.objects.filter(**{f"{source}__in": keys}).values_list(
+        source, target
+    )
+    groups = grouped((key, names[target_pk]) for key, target_pk in pairs)
+    return {key: [name for _, name in sorted(values)] for key, values in groups.items()}
+
+
+def owner_names(objects):
+    """``{pk: name}`` of the users who own ``objects`` (by their ``owner_id``), as
+    ``str(user)`` shows them; one query for the distinct owners of a chunk."""
+    owners = {obj.owner_id for obj in objects}
+    users = User.objects.only("username", "first_name", "last_name")
+    return {pk: str(user) for pk, user in users.in_bulk(owners).items()}
+
+
+def nation_names(queryset):
+    """``{pk: (record name, name in the reader's language)}`` of the nations."""
+    return {nation.pk: (nation.name, nation.display_name) for nation in queryset}
+
+
+def nulls_last(field):
+    """Ascending by ``field`` with empty values after the others, reversed as a whole
+    for a descending sort (empty first), on every database. A plain column, so the
+    column's index serves it on PostgreSQL (ASC NULLS LAST is a B-tree's own order)."""
+    return F(field).asc(nulls_last=True)
+
+
+def _ordering(field, descending):
+    if isinstance(field, OrderBy):
+        return field.copy().reverse_ordering() if descending else field
+    if descending != field.startswith("-"):
+        return f"-{field.removeprefix('-')}"
+    return field.removeprefix("-")
+
+
+def apply_sort(
+    request, queryset, *, sort_fields: dict[str, Sequence[str | OrderBy]], default
+):
+    """Order by the ``?sort=`` key when it is one we offer (``-key`` for descending).
+
+    A sort is a list of field names (``"-field"`` for descending) or ``OrderBy``
+    expressions such as ``nulls_last("due_date")``; ``-key`` reverses each of them.
+    """
     requested = request.GET.get("sort", "")
     key = requested.removeprefix("-")
     if key not in sort_fields:
         requested = default
         key = default.removeprefix("-")
     descending = requested.startswith("-")
-    ordering = [
-        f"-{field}" if descending != field.startswith("-") else field.removeprefix("-")
-        for field in sort_fields[key]
-    ]
+    ordering = [_ordering(field, descending) for field in sort_fields[key]]
     return queryset.order_by(*ordering, "pk"), requested
+
+
+class KeysFirstPaginator(Paginator):
+    """A paginator whose page picks its rows' keys first, then reads those rows.
+
+    A list's queryset carries per-row annotations (subqueries for the lead nation,
+    visible source titles, counts…). With a plain ``OFFSET``, the database computes
+    them for every row it skips, so page 400 costs 400 pages. Here the page is
+    ``pk IN (the page's keys, by OFFSET over the filter and the sort alone)``, in the
+    same single query: the annotations run for the rows shown only. The count drops
+    the annotations and the ordering as usual (``QuerySet.count()``).
+
+    The queryset must be ordered (``apply_sort`` always ends with ``pk``); a
+    ``distinct()`` one is paged as usual (its keys could not be selected alone).
+    """
+
+    def page(self, number):
+        if self.object_list.query.distinct:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.object_list.filter(pk__in=keys), number, self)
 
 
 def list_page(
@@ -85,8 +210,13 @@ def list_page(
     columns: Sequence[Column],
     csv_filename: str,
     context: dict | None = None,
+    export_rows: Callable[[object], Iterable[object]] | None = None,
 ) -> HttpResponse:
-    """Render a filtered, sorted, paginated list, or export its rows as CSV."""
+    """Render a filtered, sorted, paginated list, or export its rows as CSV.
+
+    ``export_rows(queryset)`` gives the objects the CSV columns read (by default
+    ``export_chunks(queryset)``).
+    """
     if filterset.is_bound and not filterset.is_valid():
         queryset = filterset.queryset.none()
     else:
@@ -101,10 +231,10 @@ def list_page(
             header=[column.label for column in exported],
             rows=(
                 [column.value(obj) for column in exported]
-                for obj in queryset.iterator(chunk_size=500)
+                for obj in (export_rows or export_chunks)(queryset)
             ),
         )
-    paginator = Paginator(queryset, PER_PAGE)
+    paginator = KeysFirstPaginator(queryset, PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,

@@ -1,9 +1,16 @@
+from datetime import timedelta
+
 from django.db.models import Count
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cooperation.models import AssessmentMeeting, Initiative, Nation, Recommendation
+from cooperation.models.base import bounded
+
+# The rows each panel shows; each links to the filtered list of all.
+PANEL_ROWS = 10
+UPCOMING_DAYS = 30
 
 
 def recommendation_matrix(user):
@@ -36,25 +43,22 @@ def recommendation_matrix(user):
 @require_GET
 def dashboard(request):
     user = request.user
+    now = timezone.now()
     upcoming = list(
         AssessmentMeeting.objects.visible_to(user)
-        .upcoming(days=30)
+        .next_up(days=UPCOMING_DAYS, now=now)
         .select_related("chair")
-        .prefetch_related("nations")
+        .prefetch_related("nations")[:PANEL_ROWS]
     )
-    overdue = list(
-        Recommendation.objects.visible_to(user)
-        .overdue()
-        .with_progress()
-        .select_related("owner", "focus_area")
-        .order_by("due_date", "reference")
+    overdue = bounded(
+        Recommendation.objects.visible_to(user).overdue().with_related().by_due_date(),
+        PANEL_ROWS,
     )
     open_recommendations = list(
         Recommendation.objects.visible_to(user)
         .open()
-        .with_progress()
-        .select_related("owner", "focus_area")
-        .order_by("due_date", "reference")[:10]
+        .with_related()
+        .by_due_date()[:PANEL_ROWS]
     )
     initiative_counts = dict(
         Initiative.objects.visible_to(user)
@@ -67,7 +71,9 @@ def dashboard(request):
         "cooperation/dashboard.html",
         {
             "upcoming_meetings": upcoming,
-            "overdue_recommendations": overdue,
+            "upcoming_horizon": now + timedelta(days=UPCOMING_DAYS),
+            "overdue_recommendations": overdue.rows,
+            "overdue_total": overdue.total,
             "open_recommendations": open_recommendations,
             "recommendation_statuses": Recommendation.Status.choices,
             "recommendation_matrix": recommendation_matrix(user),

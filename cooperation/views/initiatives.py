@@ -1,13 +1,10 @@
 """Initiative pages: the list and its CSV, the detail page, create and edit."""
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, IntegerField, Prefetch, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -19,14 +16,26 @@ from cooperation.filters.initiatives import InitiativeFilter
 from cooperation.forms.common import releasability_form_for, release_kwargs
 from cooperation.forms.initiatives import InitiativeForm, participation_formset
 from cooperation.models import (
+    FocusArea,
     Initiative,
     InitiativeEvaluation,
+    Nation,
     Participation,
     Recommendation,
 )
 
 from .access import get_initiative_for
-from .common import Column, list_page
+from .common import (
+    Column,
+    choice_label,
+    export_chunks,
+    grouped,
+    linked,
+    list_page,
+    nation_names,
+    nulls_last,
+    owner_names,
+)
 
 ADD_PERMISSION = "cooperation.add_initiative"
 CHANGE_PERMISSION = "cooperation.change_initiative"
@@ -55,57 +64,78 @@ def participations_lead_first():
     )
 
 
-def initiatives_for_list(user, *, for_export=False):
-    """What the list and its CSV show: a fixed number of queries whatever the rows."""
-    queryset = (
-        Initiative.objects.visible_to(user)
-        .with_lead()
-        .select_related("owner")
-        .prefetch_related("focus_areas")
-        .annotate(
-            status_rank=_rank("status", Initiative.Status.values),
-            # Rows without a lead or a date sort after the others on every database.
-            lead_missing=Case(
-                When(lead_nation_name__isnull=True, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-            planned_start_sort=Coalesce("planned_start", Value(datetime.date.max)),
-            planned_end_sort=Coalesce("planned_end", Value(datetime.date.max)),
-        )
-    )
+def initiatives_for_list(user, *, for_export=False, sort=""):
+    """What the list and its CSV show: a fixed number of queries whatever the rows.
+
+    The CSV reads the lead, participants, focus areas and releasability per chunk
+    (``export_initiatives``); it computes the lead's subqueries only to sort by it.
+    """
+    queryset = Initiative.objects.visible_to(user)
+    if not for_export or sort.removeprefix("-") == "lead":
+        queryset = queryset.with_lead()
+    queryset = queryset.annotate(status_rank=_rank("status", Initiative.Status.values))
     if for_export:
-        queryset = queryset.prefetch_related(
-            Prefetch("participations", queryset=participations_lead_first()),
-            "released_to",
+        return queryset.defer("summary", "objectives")
+    return queryset.select_related("owner").prefetch_related("focus_areas")
+
+
+def export_initiatives(queryset):
+    """The initiatives of the CSV, with what its columns read from related tables:
+    per chunk of rows, one query each for participations, focus areas, releasability
+    and owners, read as id tuples and named from the short nation and focus-area
+    tables (read once, with the names and role labels in the reader's language)."""
+    nations = {nation.pk: nation for nation in Nation.objects.all()}
+    names = nation_names(nations.values())
+    areas = {area.pk: (area.name, area.name) for area in FocusArea.objects.all()}
+    roles = {value: str(label) for value, label in Participation.Role.choices}
+    lead = Participation.Role.LEAD
+
+    def attach(initiatives):
+        keys = [initiative.pk for initiative in initiatives]
+        participations = grouped(
+            # The lead first, then by name, as on the detail page.
+            (initiative_id, (role != lead, nations[nation_id].name, nation_id, role))
+            for initiative_id, nation_id, role in Participation.objects.filter(
+                initiative_id__in=keys
+            ).values_list("initiative_id", "nation_id", "role")
         )
-    return queryset
+        focus_areas = linked(Initiative.focus_areas.field, keys, areas)
+        released = linked(Initiative.released_to.field, keys, names)
+        owners = owner_names(initiatives)
+        for initiative in initiatives:
+            initiative.export_owner = owners[initiative.owner_id]
+            rows = sorted(participations.get(initiative.pk, []))
+            initiative.export_participants = "; ".join(
+                f"{names[nation_id][1]} ({roles.get(role, role)})"
+                for _, _, nation_id, role in rows
+            )
+            is_led = bool(rows) and rows[0][3] == lead
+            initiative.export_lead = names[rows[0][2]][1] if is_led else ""
+            initiative.export_focus_areas = ", ".join(
+                focus_areas.get(initiative.pk, [])
+            )
+            initiative.export_released_to = ", ".join(released.get(initiative.pk, []))
 
-
-def _participants(initiative):
-    return "; ".join(
-        f"{p.nation.display_name} ({p.get_role_display()})"
-        for p in initiative.participations.all()
-    )
+    return export_chunks(queryset, attach=attach)
 
 
 def _released_to(initiative):
     if initiative.released_to_all:
         return gettext("All partners")
-    return ", ".join(nation.display_name for nation in initiative.released_to.all())
+    return initiative.export_released_to
 
 
 TITLE = Column(_("Title"), "title", lambda i: i.title)
-KIND = Column(_("Kind"), "kind", lambda i: i.get_kind_display())
-STATUS = Column(_("Status"), "status", lambda i: i.get_status_display())
-LEAD = Column(_("Lead nation"), "lead", lambda i: i.lead_nation_display)
-PARTICIPANTS = Column(_("Participating nations"), None, _participants)
-FOCUS_AREAS = Column(
-    _("Focus areas"), None, lambda i: ", ".join(a.name for a in i.focus_areas.all())
+KIND = Column(_("Kind"), "kind", lambda i: choice_label(Initiative.Kind, i.kind))
+STATUS = Column(
+    _("Status"), "status", lambda i: choice_label(Initiative.Status, i.status)
 )
+LEAD = Column(_("Lead nation"), "lead", lambda i: i.export_lead)
+PARTICIPANTS = Column(_("Participating nations"), None, lambda i: i.export_participants)
+FOCUS_AREAS = Column(_("Focus areas"), None, lambda i: i.export_focus_areas)
 PLANNED_START = Column(_("Planned start"), "planned_start", lambda i: i.planned_start)
 PLANNED_END = Column(_("Planned end"), "planned_end", lambda i: i.planned_end)
-OWNER = Column(_("Owner"), None, lambda i: str(i.owner))
+OWNER = Column(_("Owner"), None, lambda i: i.export_owner)
 RELEASED_TO = Column(_("Released to"), None, _released_to)
 
 # The CSV has every column; the table leaves out what the detail page shows.
@@ -123,20 +153,26 @@ INITIATIVE_COLUMNS = [
 ]
 TABLE_COLUMNS = [TITLE, KIND, STATUS, LEAD, FOCUS_AREAS, PLANNED_START, PLANNED_END]
 
+# Rows without a lead or a date sort after the others (before them, descending) on
+# every database. Each sort's first column has an index (Initiative.Meta.indexes),
+# except the status's own order and the lead nation's name (a subquery), which sort
+# the visible rows.
 SORT_FIELDS = {
     "title": ["title"],
     "kind": ["kind", "title"],
     "status": ["status_rank", "title"],
-    "lead": ["lead_missing", "lead_nation_order", "title"],
-    "planned_start": ["planned_start_sort", "title"],
-    "planned_end": ["planned_end_sort", "title"],
+    "lead": [nulls_last("lead_nation_order"), "title"],
+    "planned_start": [nulls_last("planned_start"), "title"],
+    "planned_end": [nulls_last("planned_end"), "title"],
 }
 
 
 @require_GET
 def initiative_list(request):
     queryset = initiatives_for_list(
-        request.user, for_export=request.GET.get("format") == "csv"
+        request.user,
+        for_export=request.GET.get("format") == "csv",
+        sort=request.GET.get("sort", ""),
     )
     filterset = InitiativeFilter(
         request.GET or None, queryset=queryset, request=request
@@ -150,6 +186,7 @@ def initiative_list(request):
         columns=INITIATIVE_COLUMNS,
         csv_filename="initiatives",
         context={"table_columns": TABLE_COLUMNS},
+        export_rows=export_initiatives,
     )
 
 

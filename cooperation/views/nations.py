@@ -1,4 +1,4 @@
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -7,15 +7,19 @@ from cooperation.charts import threat_chart
 from cooperation.filters.nations import NationFilter
 from cooperation.models import (
     AssessmentMeeting,
-    Initiative,
     Nation,
     Participation,
     Recommendation,
     SituationAssessment,
 )
+from cooperation.models.base import bounded
 
 from .access import get_nation
 from .common import Column, list_page
+
+# The rows each panel of a nation's page shows; each links to the list of all.
+NATION_PAGE_ROWS = 25
+NATION_PAGE_MEETINGS = 10
 
 NATION_COLUMNS = [
     Column(_("Nation"), "name", lambda n: n.display_name),
@@ -29,28 +33,11 @@ NATION_COLUMNS = [
 ]
 
 
-def nations_with_counts(user):
-    """Nations with counts of the initiatives and open recommendations ``user`` may see."""
-    visible_initiatives = Initiative.objects.visible_to(user).values("pk")
-    visible_open = Recommendation.objects.visible_to(user).open().values("pk")
-    return Nation.objects.with_display_order().annotate(
-        initiative_count=Count(
-            "participations",
-            filter=Q(participations__initiative__in=visible_initiatives),
-            distinct=True,
-        ),
-        open_recommendation_count=Count(
-            "recommendations",
-            filter=Q(recommendations__in=visible_open),
-            distinct=True,
-        ),
-    )
-
-
 @require_GET
 def nation_list(request):
     filterset = NationFilter(
-        request.GET or None, queryset=nations_with_counts(request.user)
+        request.GET or None,
+        queryset=Nation.objects.with_display_order().with_visible_counts(request.user),
     )
     return list_page(
         request,
@@ -73,20 +60,19 @@ def nation_list(request):
 def nation_detail(request, code):
     nation = get_nation(code)
     user = request.user
-    participations = list(
-        Participation.objects.filter(
-            nation=nation,
-            initiative__in=Initiative.objects.visible_to(user).values("pk"),
-        )
-        .select_related("initiative")
-        .order_by("initiative__title")
+    participations = bounded(
+        Participation.objects.visible_to(user)
+        .filter(nation=nation)
+        .by_initiative_title(),
+        NATION_PAGE_ROWS,
     )
-    assessments = list(
+    assessments = bounded(
         SituationAssessment.objects.visible_to(user)
         .final()
         .filter(nation=nation)
         .with_related()
-        .order_by("-meeting__starts_at", "focus_area__name")
+        .most_recent_first(),
+        NATION_PAGE_ROWS,
     )
     addressed = Recommendation.objects.visible_to(user).filter(nations=nation)
     counts = dict(
@@ -97,23 +83,25 @@ def nation_detail(request, code):
         for value, label in Recommendation.Status.choices
     ]
     recommendations = list(
-        addressed.with_progress()
-        .select_related("owner", "focus_area")
-        .order_by("status", "due_date", "reference")[:25]
+        addressed.with_related().order_by("status", "due_date", "reference")[
+            :NATION_PAGE_ROWS
+        ]
     )
     upcoming = list(
         AssessmentMeeting.objects.visible_to(user)
         .upcoming()
-        .filter(nations=nation)[:10]
+        .filter(nations=nation)[:NATION_PAGE_MEETINGS]
     )
     return render(
         request,
         "cooperation/nation_detail.html",
         {
             "nation": nation,
-            "participations": participations,
-            "assessments": assessments,
-            "chart": threat_chart(assessments),
+            "participations": participations.rows,
+            "participation_total": participations.total,
+            "assessments": assessments.rows,
+            "assessment_total": assessments.total,
+            "chart": threat_chart(assessments.rows),
             "status_counts": status_counts,
             "recommendation_total": sum(counts.values()),
             "recommendations": recommendations,

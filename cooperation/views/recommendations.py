@@ -1,13 +1,12 @@
 """Recommendation pages: list, detail with its timeline, raise, edit, change status."""
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
     Case,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -15,7 +14,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,7 +38,16 @@ from cooperation.models import (
 )
 
 from .access import get_meeting_for, get_recommendation_for
-from .common import Column, list_page
+from .common import (
+    Column,
+    choice_label,
+    export_chunks,
+    linked,
+    list_page,
+    nation_names,
+    nulls_last,
+    owner_names,
+)
 
 CHANGE_PERMISSION = "cooperation.change_recommendation"
 
@@ -51,11 +58,16 @@ CHANGE_PERMISSION = "cooperation.change_recommendation"
 def with_visible_sources(queryset, user):
     """Annotate the source meeting's and initiative's titles, when ``user`` may see
     them (else None), so no page or export names a record not released to them."""
-    meetings = AssessmentMeeting.objects.visible_to(user).filter(
-        pk=OuterRef("source_meeting_id")
+    # One row at most (by primary key): no ordering to sort it by.
+    meetings = (
+        AssessmentMeeting.objects.visible_to(user)
+        .filter(pk=OuterRef("source_meeting_id"))
+        .order_by()
     )
-    initiatives = Initiative.objects.visible_to(user).filter(
-        pk=OuterRef("initiative_id")
+    initiatives = (
+        Initiative.objects.visible_to(user)
+        .filter(pk=OuterRef("initiative_id"))
+        .order_by()
     )
     return queryset.annotate(
         visible_source_meeting_title=Subquery(meetings.values("title")[:1]),
@@ -72,33 +84,45 @@ def recommendations_for_list(user, *, for_export=False):
         ],
         output_field=IntegerField(),
     )
-    queryset = (
-        with_visible_sources(
-            Recommendation.objects.visible_to(user).with_progress(), user
-        )
-        .select_related("owner", "focus_area")
-        .prefetch_related(Prefetch("nations", queryset=Nation.objects.order_by("name")))
-        .annotate(
-            status_rank=status_rank,
-            # Undated rows sort after dated ones on every database.
-            due_sort=Coalesce("due_date", Value(datetime.date.max)),
-        )
-    )
+    queryset = with_visible_sources(
+        Recommendation.objects.visible_to(user), user
+    ).annotate(status_rank=status_rank)
     if for_export:
-        queryset = queryset.prefetch_related(
-            Prefetch("released_to", queryset=Nation.objects.order_by("name"))
+        # The addressed nations and the releasability come per chunk of rows
+        # (``export_recommendations``); the description is not exported.
+        return queryset.defer("description").annotate(
+            export_focus_area=F("focus_area__name")
         )
-    return queryset
+    return queryset.select_related("owner", "focus_area").prefetch_related(
+        Prefetch("nations", queryset=Nation.objects.order_by("name"))
+    )
 
 
-def _names(nations):
-    return "; ".join(nation.display_name for nation in nations)
+def export_recommendations(queryset):
+    """The recommendations of the CSV, with what its columns read from related
+    tables: per chunk of rows, one query each for the addressed nations, the
+    releasability and the owners, read as id pairs and named from the short nation
+    table (read once, with the names in the reader's language)."""
+    names = nation_names(Nation.objects.all())
+
+    def attach(recommendations):
+        keys = [recommendation.pk for recommendation in recommendations]
+        addressed = linked(Recommendation.nations.field, keys, names)
+        released = linked(Recommendation.released_to.field, keys, names)
+        owners = owner_names(recommendations)
+        for recommendation in recommendations:
+            pk = recommendation.pk
+            recommendation.export_owner = owners[recommendation.owner_id]
+            recommendation.export_nations = "; ".join(addressed.get(pk, []))
+            recommendation.export_released_to = "; ".join(released.get(pk, []))
+
+    return export_chunks(queryset, attach=attach)
 
 
 def _released_to(recommendation):
     if recommendation.released_to_all:
         return gettext("All partners")
-    return _names(recommendation.released_to.all())
+    return recommendation.export_released_to
 
 
 def _yes_no(value):
@@ -109,18 +133,24 @@ def _yes_no(value):
 EXPORT_COLUMNS = [
     Column(_("Reference"), "reference", lambda r: r.reference),
     Column(_("Title"), "title", lambda r: r.title),
-    Column(_("Status"), "status", lambda r: r.get_status_display()),
-    Column(_("Priority"), "priority", lambda r: r.get_priority_display()),
+    Column(
+        _("Status"), "status", lambda r: choice_label(Recommendation.Status, r.status)
+    ),
+    Column(
+        _("Priority"),
+        "priority",
+        lambda r: choice_label(Recommendation.Priority, r.priority),
+    ),
     Column(
         _("Due date"), "due", lambda r: r.due_date.isoformat() if r.due_date else ""
     ),
     Column(_("Overdue"), None, lambda r: _yes_no(r.is_overdue())),
-    Column(_("Progress (%)"), None, lambda r: r.current_progress or 0),
-    Column(_("Owner"), "owner", lambda r: str(r.owner)),
-    Column(_("Focus area"), None, lambda r: r.focus_area.name),
+    Column(_("Progress (%)"), None, lambda r: r.progress),
+    Column(_("Owner"), "owner", lambda r: r.export_owner),
+    Column(_("Focus area"), None, lambda r: r.export_focus_area),
     Column(_("Source meeting"), None, lambda r: r.visible_source_meeting_title or ""),
     Column(_("Initiative"), None, lambda r: r.visible_initiative_title or ""),
-    Column(_("Addressed nations"), None, lambda r: _names(r.nations.all())),
+    Column(_("Addressed nations"), None, lambda r: r.export_nations),
     Column(_("Released to"), None, _released_to),
 ]
 TABLE_COLUMNS = [
@@ -134,12 +164,15 @@ TABLE_COLUMNS = [
     Column(_("Focus area"), None),
     Column(_("Addressed nations"), None),
 ]
+# Undated rows sort after dated ones (before them, descending) on every database.
+# Each sort's first column has an index (Recommendation.Meta.indexes), except the
+# status's workflow order and the owner's name (a join), which sort the visible rows.
 SORT_FIELDS = {
     "reference": ["reference"],
     "title": ["title", "reference"],
     "status": ["status_rank", "reference"],
-    "priority": ["priority", "due_sort", "reference"],
-    "due": ["due_sort", "reference"],
+    "priority": ["priority", nulls_last("due_date"), "reference"],
+    "due": [nulls_last("due_date"), "reference"],
     "owner": ["owner__last_name", "owner__first_name", "owner__username"],
 }
 
@@ -165,6 +198,7 @@ def recommendation_list(request):
             "today": timezone.localdate(),
             "can_add": request.user.has_perm("cooperation.add_recommendation"),
         },
+        export_rows=export_recommendations,
     )
 
 

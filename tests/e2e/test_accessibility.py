@@ -50,6 +50,11 @@ NOT_PAGES = {
     "meeting-minutes-publish",
     "recommendation-transition",
     "language-switch",
+    # JSON searches behind the autocomplete choosers, not pages.
+    "lookup-users",
+    "lookup-initiatives",
+    "lookup-meetings",
+    "lookup-recommendations",
 }
 # Reached by the coordinator (an editor); the read-only liaison sees no form to edit.
 EDIT_PAGES = {
