@@ -8,9 +8,11 @@ Run with the project's virtual environment and the same environment as the serve
 Each (username, path) is requested once with Django's test client, signed in as that
 user (an administrator also gets the OTP verification the admin asks for, through
 the static device ``manage.py addstatictoken`` made), and the queries are counted with
-``CaptureQueriesContext``. Prints one JSON object: ``{"<user> <path>": {"status": …,
-"queries": …, "ms": …}}``. A streamed response (the CSV export) is read to its end
-inside the count.
+``CaptureQueriesContext``. Prints one JSON line per request as it is measured:
+``{"key": "<user> <path>", "status": …, "queries": …, "ms": …}`` (``"error"`` instead
+when it failed, e.g. on PostgreSQL's ``statement_timeout``, which the caller may set
+through ``PGOPTIONS``). A streamed response (the CSV export) is read to its end inside
+the count.
 """
 
 import json
@@ -30,7 +32,7 @@ def main(pairs):
     django.setup()
 
     from django.contrib.auth import get_user_model
-    from django.db import connection
+    from django.db import DatabaseError, connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django_otp import DEVICE_ID_SESSION_KEY
@@ -38,7 +40,6 @@ def main(pairs):
 
     host = (os.environ.get("DJANGO_ALLOWED_HOSTS") or "127.0.0.1").split(",")[0]
     users = {}
-    results = {}
     for username, path in pairs:
         client = users.get(username)
         if client is None:
@@ -52,17 +53,22 @@ def main(pairs):
                 session.save()
             users[username] = client
         started = time.perf_counter()
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(path)
-            if response.streaming:
-                b"".join(response.streaming_content)
-        results[f"{username} {path}"] = {
-            "status": response.status_code,
-            "queries": len(captured.captured_queries),
-            "ms": round((time.perf_counter() - started) * 1000, 1),
-        }
-    json.dump(results, sys.stdout)
-    sys.stdout.write("\n")
+        result = {"key": f"{username} {path}"}
+        try:
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(path)
+                if response.streaming:
+                    b"".join(response.streaming_content)
+        except DatabaseError as error:
+            result["error"] = str(error).splitlines()[0]
+            connection.close()  # a failed query leaves the connection unusable
+        else:
+            result |= {
+                "status": response.status_code,
+                "queries": len(captured.captured_queries),
+            }
+        result["ms"] = round((time.perf_counter() - started) * 1000, 1)
+        print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

@@ -233,6 +233,11 @@ def django_environment(config, port=None):
     )
     if port is not None:
         env["GUNICORN_BIND"] = f"127.0.0.1:{port}"
+        # A worker killed by gunicorn's timeout leaves its query running; PostgreSQL
+        # cancels it within a second, so it does not slow the next measurements.
+        env["PGOPTIONS"] = (
+            env.get("PGOPTIONS", "") + " -c client_connection_check_interval=1000"
+        ).strip()
     return env
 
 
@@ -686,21 +691,48 @@ ADMIN_PAGES = [
 CSV_PATH = "/recommendations/?format=csv"
 
 
+QUERY_STATEMENT_TIMEOUT_MS = 60_000
+QUERY_COUNT_BUDGET_SECONDS = 900
+
+
 def count_queries(config, pairs):
-    result = subprocess.run(
+    """{"<user> <path>": {"queries": …}} from bench/queries.py; a page whose query
+    outlives PostgreSQL's statement_timeout is reported with its error, and what is
+    not measured within the budget is left out."""
+    env = django_environment(config)
+    env["PGOPTIONS"] = (
+        env.get("PGOPTIONS", "") + f" -c statement_timeout={QUERY_STATEMENT_TIMEOUT_MS}"
+    ).strip()
+    # A timed-out query must not make the next pages answer "database down" (503).
+    env["DJANGO_DB_RETRY_SECONDS"] = "0"
+    process = subprocess.Popen(
         [str(PYTHON), str(ROOT / "bench" / "queries.py"), json.dumps(pairs)],
         cwd=ROOT,
-        env=django_environment(config),
-        capture_output=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
     )
-    if result.returncode:
-        log(
-            f"  (query counts skipped: bench/queries.py failed)\n{result.stderr[-2000:]}"
-        )
-        return {}
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    try:
+        stdout, stderr = process.communicate(timeout=QUERY_COUNT_BUDGET_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        stdout, stderr = process.communicate()
+        log(f"  (query counts stopped after {QUERY_COUNT_BUDGET_SECONDS} s)")
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    results = {}
+    for line in stdout.splitlines():
+        if line.startswith("{"):
+            entry = json.loads(line)
+            results[entry.pop("key")] = entry
+            if "error" in entry:
+                log(f"  queries: {line}")
+    if process.returncode and not results:
+        log(f"  (query counts skipped: bench/queries.py failed)\n{stderr[-2000:]}")
+    return results
 
 
 def download_csv(base, cookie):
@@ -757,6 +789,14 @@ def fmt(value, digits=None):
     if digits is None:
         digits = 0 if value >= 100 else 1 if value >= 10 else 2
     return f"{value:,.{digits}f}"
+
+
+def queries_cell(entry):
+    if "error" in entry:
+        return "timeout" if "timeout" in entry["error"] else "error"
+    if entry.get("status", 200) != 200:
+        return f"{entry['queries']} (HTTP {entry['status']})"
+    return str(entry.get("queries", "—"))
 
 
 def errors_cell(row):
@@ -826,7 +866,7 @@ def table(volume, result, baseline_rows):
         lines.append(
             f"| {row['page']} | {row['user']} | "
             + " | ".join(cells)
-            + f" | {errors_cell(row)} | {queries.get('queries', '—')} | "
+            + f" | {errors_cell(row)} | {queries_cell(queries)} | "
             f"{cpu_cell(row)} | {ratio(row, baseline_rows.get(row['key']))} |"
         )
     lines += [
@@ -842,7 +882,7 @@ def table(volume, result, baseline_rows):
         lines.append(
             f"| {user} | {download['status']} | {download['seconds']:.2f} | "
             f"{download['rows']:,} | {rate:,.0f} | {download['bytes'] / 1024:,.0f} KiB "
-            f"| {queries.get('queries', '—')} |"
+            f"| {queries_cell(queries)} |"
         )
     memory = result["memory"]
     lines += [
@@ -1008,7 +1048,15 @@ def main():
     log(f"Written to {output.relative_to(ROOT)}")
 
 
+def stop_on_signal(signum, _frame):
+    """SIGTERM (and SIGINT, even where a shell ignores it for background jobs) end
+    the run through the normal exits, so gunicorn is always stopped."""
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGINT, stop_on_signal)
     try:
         main()
     except BenchError as error:

@@ -114,6 +114,7 @@ def test_recommendation_timelines_follow_the_allowed_transitions(seeded):
                 or before.to_status in services.FINAL_STATUSES
             )
         assert recommendation.status == updates[-1].to_status
+        assert recommendation.progress == updates[-1].progress
 
 
 def test_running_the_same_sizes_again_creates_nothing(seeded):
@@ -152,6 +153,10 @@ def test_more_updates_per_recommendation_top_up_the_earlier_timelines(seeded):
 
     counts = volume(Recommendation).annotate(n=Count("updates"))
     assert {recommendation.n for recommendation in counts} == {5}
+    for recommendation in volume(Recommendation):
+        latest = recommendation.updates.latest()
+        assert recommendation.status == latest.to_status
+        assert recommendation.progress == latest.progress
     assert volume(Recommendation).count() == 40
 
 

@@ -188,6 +188,11 @@ UPDATE_NOTES = {
 }
 
 
+def stores_progress():
+    """Whether recommendations keep their latest progress on the row."""
+    return any(f.name == "progress" for f in Recommendation._meta.concrete_fields)
+
+
 def record_rng(seed, kind, number):
     """The random source of record ``number`` of ``kind``: the same for any size."""
     return random.Random(f"{seed}:{kind}:{number}")  # noqa: S311 - not security
@@ -843,9 +848,7 @@ class VolumeSeeder:
         if existing >= wanted:
             return
         counters = self.lock_counters()
-        has_progress = any(
-            f.name == "progress" for f in Recommendation._meta.concrete_fields
-        )
+        has_progress = stores_progress()
         for numbers in self.chunks(existing, wanted):
             recommendations, extras = [], []
             for number in numbers:
@@ -964,14 +967,18 @@ class VolumeSeeder:
             .filter(n__lt=updates)
             .values_list("pk", "title", "n")
         )
+        has_progress = stores_progress()
+        fields = ["status", "updated_at", *(["progress"] if has_progress else [])]
         changed, update_rows = [], []
         for pk, title, count in short.iterator(chunk_size=2000):
             number = int(title.split()[1]) - 1
             _rng, _theme, created = self.recommendation_fields(number)
             steps = self.recommendation_timeline(number, created, updates)
             update_rows.extend(self.update_objects(pk, steps[count:]))
+            _from, status, progress, moment, _note, _author = steps[-1]
+            extra = {"progress": progress} if has_progress else {}
             changed.append(
-                Recommendation(pk=pk, status=steps[-1][1], updated_at=steps[-1][3])
+                Recommendation(pk=pk, status=status, updated_at=moment, **extra)
             )
             if len(update_rows) >= self.batch_size:
                 self.bulk(RecommendationUpdate, update_rows, "recommendation updates")
@@ -980,5 +987,5 @@ class VolumeSeeder:
         if changed:
             with explicit_timestamps(Recommendation):
                 Recommendation.objects.bulk_update(
-                    changed, ["status", "updated_at"], batch_size=self.batch_size
+                    changed, fields, batch_size=self.batch_size
                 )
