@@ -20,6 +20,9 @@ Environment:
   BENCH_DURATION       each wrk run (default 10s).
   BENCH_USERS          accounts that drive the pages (default colombia,coordinator).
   BENCH_LABEL          suffix of the results file (e.g. before: <date>-before.md).
+  BENCH_CACHE_URL      the Redis cache the workers share, as in production (default
+                       redis://127.0.0.1:6379/15; started with redis-server when it
+                       does not answer and redis-server is installed).
 
 Only the standard library: run it with the project's virtual environment's Python
 (``make bench``), which it also uses for manage.py, gunicorn and bench/queries.py.
@@ -82,6 +85,9 @@ VOLUMES = {
 }
 
 
+DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/15"
+
+
 class BenchError(Exception):
     """A failure explained to the person running the benchmark."""
 
@@ -135,6 +141,7 @@ def settings_from_environment():
         "database": name,
         "parsed_url": parsed,
         "keep_database": os.environ.get("BENCH_KEEP_DATABASE", "") in {"1", "yes"},
+        "cache_url": os.environ.get("BENCH_CACHE_URL", DEFAULT_CACHE_URL).strip(),
         "volumes": volumes,
         "duration": duration,
         "users": users,
@@ -142,7 +149,39 @@ def settings_from_environment():
     }
 
 
-def ensure_prerequisites():
+def redis_answers(url):
+    parsed = urllib.parse.urlsplit(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1
+        ) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def ensure_redis(config):
+    """The shared cache the workers use in production (DJANGO_CACHE_URL)."""
+    url = config["cache_url"]
+    if not url.startswith("redis://"):
+        raise BenchError(f"BENCH_CACHE_URL must be a redis:// URL, not {url!r}.")
+    if redis_answers(url):
+        return
+    if shutil.which("redis-server"):
+        log("Starting redis-server …")
+        subprocess.run(["redis-server", "--daemonize", "yes"], check=False)
+        for _ in range(20):
+            if redis_answers(url):
+                return
+            time.sleep(0.25)
+    raise BenchError(
+        f"No Redis answers at {url}: start redis-server (apt-get install "
+        "redis-server) or set BENCH_CACHE_URL."
+    )
+
+
+def ensure_prerequisites(config):
     if not PYTHON.exists() or not GUNICORN.exists():
         raise BenchError(
             f"No virtual environment with gunicorn at {VENV_BIN}: run `make setup`."
@@ -156,6 +195,7 @@ def ensure_prerequisites():
                 "wrk is missing and could not be installed; install it "
                 "(apt-get install wrk) and run again."
             )
+    ensure_redis(config)
     for tool in ("psql", "createdb", "dropdb"):
         if shutil.which(tool) is None:
             raise BenchError(f"{tool} is missing: install the PostgreSQL client tools.")
@@ -226,6 +266,7 @@ def django_environment(config, port=None):
             "DJANGO_SECURE_SSL_REDIRECT": "0",
             "DJANGO_SECURE_COOKIES": "0",
             "DJANGO_SECURE_HSTS_SECONDS": "0",
+            "DJANGO_CACHE_URL": config["cache_url"],
             "GUNICORN_WORKERS": str(WORKERS),
             "GUNICORN_THREADS": "1",
             "PYTHONUNBUFFERED": "1",
@@ -910,13 +951,17 @@ def header(config, facts, started):
             f"{facts['postgres']}; {facts['python']}; {facts['wrk']}",
             f"- gunicorn `gunicorn.conf.py`, {WORKERS} sync workers × 1 thread, "
             "DJANGO_DEBUG=0, whitenoise static files, database "
-            f"`{config['database']}`",
+            f"`{config['database']}`, shared cache `{config['cache_url']}` (the "
+            "counts pages show are kept there per data generation, "
+            "`cooperation/counts.py`)",
             f"- `wrk -t2 -c4 -d{config['duration']} --latency --timeout 30s` and "
             f"`-c32`, with the session cookie of the user named; latencies are wrk's "
             "percentiles p50/p90/p99 in milliseconds; errors are non-2xx/3xx "
             "responses and socket errors (timeouts included)",
             "- queries: one request per page in-process (Django test client and "
-            "`CaptureQueriesContext`, `bench/queries.py`) on the same database",
+            "`CaptureQueriesContext`, `bench/queries.py`) on the same database and "
+            "cache, before the wrk runs: each page's first request, which computes "
+            "its counts; the requests wrk makes read them from the cache",
             "- CPU ms/req: CPU time of the gunicorn workers + of the database's "
             "PostgreSQL backends during the @4 run, divided by the requests served "
             "(from /proc and the access log); unlike latency it hardly depends on "
@@ -1024,7 +1069,7 @@ def bench_volume(config, volume):
 def main():
     config = settings_from_environment()
     config["secret_key"] = secrets.token_urlsafe(50)
-    ensure_prerequisites()
+    ensure_prerequisites(config)
     started = datetime.datetime.now(datetime.UTC)
     prepare_database(config)
     log("Migrating and loading the demo data …")

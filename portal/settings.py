@@ -114,6 +114,10 @@ TEMPLATES = [
     },
 ]
 
+# Django's widget templates, the common ones written in Python (same HTML, a fraction
+# of the cost: a select no longer renders a template per option).
+FORM_RENDERER = "cooperation.forms.renderers.PortalFormRenderer"
+
 WSGI_APPLICATION = "portal.wsgi.application"
 ASGI_APPLICATION = "portal.asgi.application"
 
@@ -155,6 +159,36 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             os.environ.get("DJANGO_DB_POOL_RECONNECT_TIMEOUT", "10")
         ),
     }
+# Cache: the counts each page shows are kept per data generation (cooperation.counts).
+# Several processes (gunicorn workers, app servers) must share one cache, so that a
+# change seen by one is seen by all: DJANGO_CACHE_URL=redis://host:6379/0. Without it,
+# each process keeps its own memory cache, which suits `make run` (one process).
+_cache_url = os.environ.get("DJANGO_CACHE_URL", "").strip()
+if _cache_url:
+    if not _cache_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            "DJANGO_CACHE_URL must be a redis://, rediss:// or unix:// URL."
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": "portal",
+            # A cache that does not answer is skipped quickly (the counts are then
+            # computed from the database), never waited for.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "portal",
+        }
+    }
+# How long a cached count is kept at most (a change replaces it at once anyway).
+COUNT_CACHE_SECONDS = int(os.environ.get("DJANGO_COUNT_CACHE_SECONDS", "600"))
+
 # After a request found that the pool cannot connect, requests answer the 503 page at
 # once for this many seconds instead of waiting for the pool (0: always wait).
 PORTAL_DATABASE_RETRY_SECONDS = float(os.environ.get("DJANGO_DB_RETRY_SECONDS", "5"))

@@ -1,5 +1,6 @@
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone, translation
 
 from tests import factories
@@ -54,6 +55,14 @@ def superuser(db):
 def admin_client(client, superuser):
     client.force_login(superuser)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test rolls its database back, but the cache (counts kept per data
+    generation, ``cooperation.counts``) outlives it: start every test empty."""
+    cache.clear()
+    yield
 
 
 @pytest.fixture(autouse=True)

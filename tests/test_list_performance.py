@@ -201,8 +201,9 @@ class ListCase:
         return reverse(f"cooperation:{self.url_name}")
 
 
-# A page: session, user, the reader's permissions (2), the count, the filter form's
-# reference lists (initiatives: nations, focus areas; recommendations: both in one
+# A page, once its count is cached (``cooperation.counts``; the first request of a
+# data generation adds one COUNT): session, user, the reader's permissions (2), the
+# filter form's reference lists (initiatives: nations, focus areas; recommendations: both in one
 # UNION; meetings: nations), the page's rows, their prefetch (focus areas or nations).
 # A CSV: session, user, permissions (2), then
 # - initiatives: nations, focus areas, the rows, and per chunk of 2000 rows their
@@ -211,9 +212,9 @@ class ListCase:
 #   releasability and owners;
 # - meetings: the rows, and per chunk of 500 their nations and releasability.
 LISTS = {
-    "initiatives": ListCase("initiative-list", build_initiatives, 9, 11),
-    "recommendations": ListCase("recommendation-list", build_recommendations, 8, 9),
-    "meetings": ListCase("meeting-list", build_meetings, 8, 7),
+    "initiatives": ListCase("initiative-list", build_initiatives, 8, 11),
+    "recommendations": ListCase("recommendation-list", build_recommendations, 7, 9),
+    "meetings": ListCase("meeting-list", build_meetings, 7, 7),
 }
 
 

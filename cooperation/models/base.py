@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from cooperation.counts import cached_count
+
 from .nations import Nation
 
 VIEW_ALL_PERMISSION = "cooperation.view_all_records"
@@ -20,9 +22,10 @@ class Bounded(NamedTuple):
 
 
 def bounded(queryset, limit):
-    """At most ``limit`` rows of ``queryset`` and its total: two queries, whatever the
-    number of rows, so a panel links to the filtered list for the rest."""
-    return Bounded(rows=list(queryset[:limit]), total=queryset.count())
+    """At most ``limit`` rows of ``queryset`` and its total, so a panel links to the
+    filtered list for the rest: one query for the rows, and the count computed once
+    per data generation (``cooperation.counts``)."""
+    return Bounded(rows=list(queryset[:limit]), total=cached_count(queryset))
 
 
 class ReleasableQuerySet(models.QuerySet):

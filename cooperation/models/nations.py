@@ -7,8 +7,7 @@ from babel import Locale, UnknownLocaleError
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
@@ -102,42 +101,43 @@ class NationQuerySet(models.QuerySet):
     def in_display_order(self):
         return self.with_display_order().order_by("display_order", "name")
 
-    def with_visible_counts(self, user):
-        """Annotate ``initiative_count`` and ``open_recommendation_count``: the
-        initiatives each nation takes part in and the open recommendations addressed
-        to it, counting only records released to ``user``.
+    def visible_counts(self, user):
+        """``{nation pk: (initiatives, open recommendations)}``: the initiatives each
+        nation takes part in and the open recommendations addressed to it, counting
+        only records released to ``user``; nations with neither are left out.
 
-        Each count is a correlated subquery of its own: joining both relations and
-        counting distinct rows would multiply participations by recommendations.
+        Two grouped queries (one per relation: joining both would multiply
+        participations by recommendations), each computed once per data generation
+        and reader's releasability (``cooperation.counts``): counting every record
+        is the part of the nations list that grows with the data.
         """
+        from cooperation.counts import cached_rows
+
         # The related models through the reverse relations: they import this module.
         participation = self.model._meta.get_field("participations").related_model
         addressed = self.model._meta.get_field("recommendations")
         recommendation = addressed.related_model
-        initiatives = (
+        initiatives = cached_rows(
             participation.objects.visible_to(user)
-            .filter(nation=OuterRef("pk"))
             .order_by()
-            .values("nation")
+            .values_list("nation_id")
             .annotate(n=Count("pk"))
-            .values("n")
         )
-        open_recommendations = (
-            addressed.through.objects.filter(
-                nation=OuterRef("pk"),
-                recommendation__in=recommendation.objects.visible_to(user)
-                .open()
-                .values("pk"),
+        open_recommendations = dict(
+            cached_rows(
+                addressed.through.objects.filter(
+                    recommendation__in=recommendation.objects.visible_to(user)
+                    .open()
+                    .values("pk")
+                )
+                .order_by()
+                .values_list("nation_id")
+                .annotate(n=Count("pk"))
             )
-            .order_by()
-            .values("nation")
-            .annotate(n=Count("pk"))
-            .values("n")
         )
-        return self.annotate(
-            initiative_count=Coalesce(Subquery(initiatives), 0),
-            open_recommendation_count=Coalesce(Subquery(open_recommendations), 0),
-        )
+        counts = {pk: (n, open_recommendations.pop(pk, 0)) for pk, n in initiatives}
+        counts.update((pk, (0, n)) for pk, n in open_recommendations.items())
+        return counts
 
 
 class Nation(models.Model):

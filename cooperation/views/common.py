@@ -18,12 +18,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.db.models import F, OrderBy
+from django.db.models import F, OrderBy, QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from cooperation.counts import cached_count
 from cooperation.models import User
 
 PER_PAGE = 25
@@ -181,15 +182,27 @@ class KeysFirstPaginator(Paginator):
     visible source titles, counts…). With a plain ``OFFSET``, the database computes
     them for every row it skips, so page 400 costs 400 pages. Here the page is
     ``pk IN (the page's keys, by OFFSET over the filter and the sort alone)``, in the
-    same single query: the annotations run for the rows shown only. The count drops
-    the annotations and the ordering as usual (``QuerySet.count()``).
+    same single query: the annotations run for the rows shown only. The count is
+    kept per data generation (``cooperation.counts``).
 
     The queryset must be ordered (``apply_sort`` always ends with ``pk``); a
     ``distinct()`` one is paged as usual (its keys could not be selected alone).
     """
 
+    @functools.cached_property
+    def count(self):
+        """The number of rows, computed once per data generation and query
+        (``cooperation.counts``): counting every row released to the reader is the
+        one part of a list whose cost grows with the data."""
+        if isinstance(self.object_list, QuerySet):
+            return cached_count(self.object_list)
+        return len(self.object_list)
+
     def page(self, number):
-        if self.object_list.query.distinct:
+        if (
+            not isinstance(self.object_list, QuerySet)
+            or self.object_list.query.distinct
+        ):
             return super().page(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
@@ -211,11 +224,19 @@ def list_page(
     csv_filename: str,
     context: dict | None = None,
     export_rows: Callable[[object], Iterable[object]] | None = None,
+    attach: Callable[[Sequence[object]], None] | None = None,
+    row_sorts: dict[str, Callable[[object], object]] | None = None,
 ) -> HttpResponse:
     """Render a filtered, sorted, paginated list, or export its rows as CSV.
 
     ``export_rows(queryset)`` gives the objects the CSV columns read (by default
-    ``export_chunks(queryset)``).
+    ``export_chunks(queryset)``). ``attach(rows)`` sets on the rows shown or
+    exported what they read from elsewhere (e.g. counts from a cached grouped query).
+
+    ``row_sorts`` maps sort keys to a Python key of a row (after ``attach``), for
+    values the database does not hold; the whole filtered list is then read and
+    sorted in Python, so it is only for short reference tables (the nations), never
+    for records that grow. Their ``sort_fields`` entry gives the order of ties.
     """
     if filterset.is_bound and not filterset.is_valid():
         queryset = filterset.queryset.none()
@@ -224,18 +245,31 @@ def list_page(
     queryset, current_sort = apply_sort(
         request, queryset, sort_fields=sort_fields, default=default_sort
     )
+    row_sort = (row_sorts or {}).get(current_sort.removeprefix("-"))
+    rows = queryset
+    if row_sort is not None:
+        rows = list(queryset)
+        if attach is not None:
+            attach(rows)
+        rows.sort(key=row_sort, reverse=current_sort.startswith("-"))
     if request.GET.get("format") == "csv":
         exported = [column for column in columns if column.value is not None]
+        if row_sort is not None:
+            objects = rows
+        elif export_rows is not None:
+            objects = export_rows(queryset)
+        else:
+            objects = export_chunks(queryset, attach=attach)
         return csv_response(
             filename=csv_filename,
             header=[column.label for column in exported],
-            rows=(
-                [column.value(obj) for column in exported]
-                for obj in (export_rows or export_chunks)(queryset)
-            ),
+            rows=([column.value(obj) for column in exported] for obj in objects),
         )
-    paginator = KeysFirstPaginator(queryset, PER_PAGE)
+    paginator = KeysFirstPaginator(rows, PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
+    if attach is not None and row_sort is None:
+        page.object_list = list(page.object_list)
+        attach(page.object_list)
     return render(
         request,
         template,

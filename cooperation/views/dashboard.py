@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from cooperation.counts import cached_rows
 from cooperation.models import AssessmentMeeting, Initiative, Nation, Recommendation
 from cooperation.models.base import bounded
 
@@ -18,13 +19,13 @@ def recommendation_matrix(user):
     released to ``user``, counted by the nations they are addressed to."""
     visible = Recommendation.objects.visible_to(user).values("pk")
     counts = {
-        (row["nation_id"], row["recommendation__status"]): row["total"]
-        for row in Recommendation.nations.through.objects.filter(
-            recommendation__in=visible
+        (nation_id, status): total
+        for nation_id, status, total in cached_rows(
+            Recommendation.nations.through.objects.filter(recommendation__in=visible)
+            .values_list("nation_id", "recommendation__status")
+            .annotate(total=Count("pk"))
+            .order_by()
         )
-        .values("nation_id", "recommendation__status")
-        .annotate(total=Count("pk"))
-        .order_by()
     }
     statuses = Recommendation.Status.choices
     rows = []
@@ -61,10 +62,12 @@ def dashboard(request):
         .by_due_date()[:PANEL_ROWS]
     )
     initiative_counts = dict(
-        Initiative.objects.visible_to(user)
-        .order_by()
-        .values_list("status")
-        .annotate(total=Count("pk"))
+        cached_rows(
+            Initiative.objects.visible_to(user)
+            .order_by()
+            .values_list("status")
+            .annotate(total=Count("pk"))
+        )
     )
     return render(
         request,

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from cooperation.charts import threat_chart
+from cooperation.counts import cached_rows
 from cooperation.filters.nations import NationFilter
 from cooperation.models import (
     AssessmentMeeting,
@@ -35,9 +36,16 @@ NATION_COLUMNS = [
 
 @require_GET
 def nation_list(request):
+    counts = Nation.objects.visible_counts(request.user)
+
+    def attach(nations):
+        for nation in nations:
+            nation.initiative_count, nation.open_recommendation_count = counts.get(
+                nation.pk, (0, 0)
+            )
+
     filterset = NationFilter(
-        request.GET or None,
-        queryset=Nation.objects.with_display_order().with_visible_counts(request.user),
+        request.GET or None, queryset=Nation.objects.with_display_order()
     )
     return list_page(
         request,
@@ -46,9 +54,15 @@ def nation_list(request):
             "name": ["display_order"],
             "code": ["iso_alpha2"],
             "region": ["region", "display_order"],
-            "initiatives": ["initiative_count", "display_order"],
-            "open": ["open_recommendation_count", "display_order"],
+            "initiatives": ["display_order"],
+            "open": ["display_order"],
         },
+        # Nations are a short reference table: sorted by their counts in Python.
+        row_sorts={
+            "initiatives": lambda nation: nation.initiative_count,
+            "open": lambda nation: nation.open_recommendation_count,
+        },
+        attach=attach,
         default_sort="name",
         template="cooperation/nation_list.html",
         columns=NATION_COLUMNS,
@@ -76,7 +90,9 @@ def nation_detail(request, code):
     )
     addressed = Recommendation.objects.visible_to(user).filter(nations=nation)
     counts = dict(
-        addressed.order_by().values_list("status").annotate(total=Count("pk"))
+        cached_rows(
+            addressed.order_by().values_list("status").annotate(total=Count("pk"))
+        )
     )
     status_counts = [
         (value, label, counts.get(value, 0))

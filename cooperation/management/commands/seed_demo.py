@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cooperation import demo_data, roles, services
+from cooperation import counts, demo_data, roles, services
 from cooperation.models import (
     AgendaItem,
     AssessmentMeeting,
@@ -76,6 +76,8 @@ class Command(BaseCommand):
         )
         with transaction.atomic():
             seeder.run()
+        # Bulk inserts send no signals: the cached counts are forgotten here.
+        counts.data_changed()
         self.report(seeder, with_flag=options["with_demo_accounts"])
 
     # ------------------------------------------------------------------- output

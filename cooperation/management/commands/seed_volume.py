@@ -44,7 +44,7 @@ from django.db.models import Count
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from cooperation import demo_data, roles
+from cooperation import counts, demo_data, roles
 from cooperation.models import (
     AgendaItem,
     AssessmentMeeting,
@@ -342,6 +342,8 @@ class Command(BaseCommand):
         )
         with transaction.atomic():
             seeder.run()
+        # Bulk inserts send no signals: the cached counts are forgotten here.
+        counts.data_changed()
         elapsed = time.monotonic() - started
         total = sum(seeder.created.values())
         self.stdout.write(

@@ -1,0 +1,123 @@
+"""Counts whose cost does not grow with every request.
+
+A page shows a few rows, but its totals ("20,009 results", a dashboard's status
+matrix, each nation's open recommendations) are counted over every row released to
+the reader: work that grows with the data. Those numbers change only when a record
+changes, so they are computed once and kept in Django's cache until then.
+
+- The cache key is the SQL of the query (with its parameters) under the current
+  *data generation*. The SQL carries the reader's releasability condition (their
+  nation, or none for those who see everything), so two readers share a count only
+  when they would run the very same query: a count never crosses releasability.
+- The generation is a random token in the cache; any write to a model of this app
+  (save, delete, many-to-many change, through the ORM's signals) replaces it, both
+  at once and again when the transaction commits, so no count computed before a
+  change is read after it. Bulk writes that send no signals (``bulk_create``,
+  ``QuerySet.update``) call :func:`data_changed` themselves, as the seed commands do.
+- Entries also expire after ``COUNT_CACHE_SECONDS`` as a backstop.
+
+With several processes (gunicorn workers, app servers) the cache must be shared
+(``DJANGO_CACHE_URL=redis://…``, see the README): a per-process memory cache would
+not see another process's generation change.
+"""
+
+import contextlib
+import hashlib
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "cooperation:data-generation"
+
+
+class _Unavailable(Exception):
+    """The cache did not answer: compute without it."""
+
+
+def _cache_call(method, *args):
+    try:
+        return getattr(cache, method)(*args)
+    except Exception as error:  # a cache server that is down or does not answer
+        logger.warning("Cache unavailable (%s): counting without it.", error)
+        raise _Unavailable from error
+
+
+def generation():
+    """The current data generation (a token that any write replaces)."""
+    value = _cache_call("get", GENERATION_KEY)
+    if value is None:
+        value = uuid.uuid4().hex
+        if not _cache_call("add", GENERATION_KEY, value, None):
+            value = _cache_call("get", GENERATION_KEY) or value
+    return value
+
+
+def data_changed():
+    """Forget every cached count: the data they were counted on has changed."""
+    # When the cache is down, its entries expire after COUNT_CACHE_SECONDS anyway.
+    with contextlib.suppress(_Unavailable):
+        _cache_call("set", GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def _key(kind, queryset):
+    sql, params = queryset.query.sql_with_params()
+    digest = hashlib.sha256(repr((queryset.db, sql, params)).encode()).hexdigest()
+    return f"cooperation:{kind}:{generation()}:{digest}"
+
+
+def _cached(kind, queryset, compute):
+    try:
+        key = _key(kind, queryset)
+        value = _cache_call("get", key)
+    except EmptyResultSet:
+        return compute()  # a query that cannot match (``none()``) costs nothing
+    except _Unavailable:
+        return compute()
+    if value is None:
+        value = compute()
+        with contextlib.suppress(_Unavailable):
+            _cache_call("set", key, value, settings.COUNT_CACHE_SECONDS)
+    return value
+
+
+def cached_count(queryset):
+    """``queryset.count()``, computed once per data generation and query."""
+    # Only the rows matter: neither their order nor what is read from them.
+    queryset = queryset.order_by().values("pk")
+    return _cached("count", queryset, queryset.count)
+
+
+def cached_rows(queryset):
+    """``list(queryset)`` of an aggregate ``values_list()`` (a few rows of plain
+    values, such as counts grouped by status), computed once per data generation."""
+    return _cached("rows", queryset, lambda: list(queryset))
+
+
+# Models whose writes change no count a page shows: each login and request would
+# otherwise throw every count away.
+_IGNORED_MODELS = {"usersession", "sentnotification"}
+
+
+def _on_write(sender, **kwargs):
+    meta = sender._meta
+    if meta.app_label != "cooperation" or meta.model_name in _IGNORED_MODELS:
+        return
+    if meta.model_name.startswith("historical"):
+        return  # written with the record it follows, which counts already
+    if kwargs.get("update_fields") == frozenset({"last_login"}):
+        return  # a sign-in
+    data_changed()
+    transaction.on_commit(data_changed, using=kwargs.get("using"))
+
+
+def connect():
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    for signal in (post_save, post_delete, m2m_changed):
+        signal.connect(_on_write, dispatch_uid=f"cooperation.counts.{id(signal)}")

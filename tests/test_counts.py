@@ -1,0 +1,136 @@
+"""The counts pages show are kept per data generation (``cooperation.counts``).
+
+A count is computed once and read from the cache until a record changes; a change
+through the ORM (save, delete, many-to-many) is seen by the very next request; a
+count never crosses releasability (a Brazilian reader never gets a Colombian
+reader's number); a cache that does not answer costs the count, not the page.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cooperation import counts
+from cooperation.models import Initiative
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("cooperation:initiative-list")
+
+
+def _get(client, url=LIST):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response, [query["sql"] for query in queries]
+
+
+def _counted(sqls):
+    return sum("COUNT(" in sql.upper() for sql in sqls)
+
+
+@pytest.fixture
+def initiatives(colombia, brazil):
+    """Five released to all, two to Colombia only, three to Brazil only."""
+    factories.InitiativeFactory.create_batch(5)
+    factories.InitiativeFactory.create_batch(
+        2, released_to_all=False, released_to=[colombia]
+    )
+    factories.InitiativeFactory.create_batch(
+        3, released_to_all=False, released_to=[brazil]
+    )
+
+
+def test_a_count_is_computed_once_then_read_from_the_cache(
+    client, colombian_user, initiatives
+):
+    client.force_login(colombian_user)
+    first, first_sqls = _get(client)
+    again, again_sqls = _get(client)
+
+    assert first.context["page_obj"].paginator.count == 7
+    assert again.context["page_obj"].paginator.count == 7
+    assert _counted(first_sqls) == 1
+    assert _counted(again_sqls) == 0
+    assert len(again_sqls) == len(first_sqls) - 1
+
+
+def test_a_change_is_counted_by_the_next_request(
+    client, colombian_user, brazil, initiatives
+):
+    client.force_login(colombian_user)
+    assert _get(client)[0].context["page_obj"].paginator.count == 7
+
+    created = factories.InitiativeFactory()
+    assert _get(client)[0].context["page_obj"].paginator.count == 8
+
+    # A release changed through the many-to-many relation only.
+    created.released_to_all = False
+    created.save()
+    created.released_to.set([brazil])
+    assert _get(client)[0].context["page_obj"].paginator.count == 7
+
+    Initiative.objects.filter(released_to_all=True).first().delete()
+    assert _get(client)[0].context["page_obj"].paginator.count == 6
+
+
+def test_readers_of_different_nations_never_share_a_count(
+    client, colombian_user, brazilian_user, superuser, initiatives
+):
+    expected = {colombian_user: 7, brazilian_user: 8, superuser: 10}
+    for user, total in [*expected.items(), *expected.items()]:
+        client.force_login(user)
+        assert _get(client)[0].context["page_obj"].paginator.count == total, user
+
+
+def test_the_generation_changes_again_when_the_transaction_commits(
+    django_capture_on_commit_callbacks,
+):
+    before = counts.generation()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        factories.FocusAreaFactory()
+    during = counts.generation()
+    for callback in callbacks:
+        callback()
+
+    # At once (so this transaction reads its own change) and on commit (so a count
+    # another request made in between, before the commit, is not kept).
+    assert during != before
+    assert counts.generation() != during
+    assert callbacks
+
+
+def test_a_sign_in_keeps_the_cached_counts(client, colombian_user):
+    before = counts.generation()
+    client.force_login(colombian_user)  # saves last_login
+    assert counts.generation() == before
+
+
+def test_bulk_writes_that_send_no_signal_are_announced_by_their_command(db):
+    before = counts.generation()
+    counts.data_changed()
+    assert counts.generation() != before
+
+
+def test_a_cache_that_does_not_answer_costs_the_count_not_the_page(
+    client, colombian_user, initiatives, settings
+):
+    # Nothing listens on this port: every cache call fails at once.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    client.force_login(colombian_user)
+    first, first_sqls = _get(client)
+    again, again_sqls = _get(client)
+    factories.InitiativeFactory()  # the generation cannot be replaced either
+    after, _ = _get(client)
+
+    assert first.context["page_obj"].paginator.count == 7
+    assert _counted(again_sqls) == 1  # counted every time, without the cache
+    assert after.context["page_obj"].paginator.count == 8
