@@ -501,7 +501,7 @@ class InitiativeAdmin(LargeChangeListMixin, ReleasableAdminMixin, HistoryAdmin):
         "title",
         "kind",
         "status",
-        "lead_nation",
+        "lead",
         "participation_count",
         "owner",
         "planned_start",
@@ -553,7 +553,7 @@ class InitiativeAdmin(LargeChangeListMixin, ReleasableAdminMixin, HistoryAdmin):
         )
 
     @admin.display(description=_("lead nation"), ordering="lead_nation_order")
-    def lead_nation(self, obj):
+    def lead(self, obj):
         return obj.lead_nation_display or "—"
 
     @admin.display(description=_("nations"), ordering="participation_count")

@@ -136,6 +136,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _db_options.setdefault(
         "connect_timeout", int(os.environ.get("DJANGO_DB_CONNECT_TIMEOUT", "2"))
     )
+    # No JIT compilation: it pays off for long analytical queries, while a page's
+    # queries are short, and PostgreSQL starts compiling for any whose estimated cost
+    # is high (measured: 18 ms of JIT on a 60 ms list query at 100k initiatives).
+    _db_options["options"] = " ".join(
+        filter(None, [_db_options.get("options", ""), "-c jit=off"])
+    )
     # psycopg 3's connection pool; requires CONN_MAX_AGE = 0 (set above).
     _db_options["pool"] = {
         "min_size": int(os.environ.get("DJANGO_DB_POOL_MIN_SIZE", "2")),

@@ -471,3 +471,39 @@ def test_migration_fills_the_sort_names_of_existing_rows(united_states):
     assert set(Nation.history.values_list("sort_name_es", flat=True)) == {
         "estados unidos"
     }
+
+
+# ------------------------------------------------------------- stored lead nation
+
+
+def test_the_initiative_keeps_the_nation_of_its_lead_participation(americas):
+    colombia, brazil = americas[0], americas[1]
+    initiative = factories.InitiativeFactory()
+
+    def stored():
+        return Initiative.objects.values_list("lead_nation", flat=True).get(
+            pk=initiative.pk
+        )
+
+    assert stored() is None
+    lead = factories.ParticipationFactory(
+        initiative=initiative, nation=colombia, role="lead"
+    )
+    factories.ParticipationFactory(initiative=initiative, nation=brazil)
+    assert stored() == colombia.pk
+
+    lead.role = "partner"
+    lead.save()
+    assert stored() is None
+    Participation.objects.filter(nation=brazil).get().delete()
+    assert stored() is None
+
+    lead.role = "lead"
+    lead.save()
+    assert stored() == colombia.pk
+    # Bulk writes send no signals: refresh_lead_nation() does what they skip.
+    Initiative.objects.filter(pk=initiative.pk).update(lead_nation=None)
+    Initiative.objects.refresh_lead_nation()
+    assert stored() == colombia.pk
+    lead.delete()
+    assert stored() is None

@@ -10,21 +10,36 @@ from simple_history.models import HistoricalRecords
 
 from cooperation.validators import validate_sane_year
 
-from .base import ChildQuerySet, Releasable, ReleasableQuerySet, TimeStamped
+from .base import (
+    ChildQuerySet,
+    Releasable,
+    ReleasableQuerySet,
+    TimeStamped,
+    choice_rank,
+)
 from .nations import FocusArea, Nation, display_order, territory_name
 
 
 class InitiativeQuerySet(ReleasableQuerySet):
     def with_lead(self):
+        """Annotate the lead nation's record name and code (for the name the reader
+        sees, ``lead_nation_display``) and its sort key in the reader's language,
+        from the stored ``lead_nation``: a join, not a subquery per row."""
+        return self.annotate(
+            lead_nation_name=F("lead_nation__name"),
+            lead_nation_code=F("lead_nation__iso_alpha2"),
+            # The stored sort key of the name the reader sees (sort_name_es…).
+            lead_nation_order=display_order("lead_nation"),
+        )
+
+    def refresh_lead_nation(self):
+        """Store on each initiative the nation of its lead participation (or none):
+        what the participations' own writes do through ``Participation``'s signals,
+        for writes that send none (bulk inserts, migrations)."""
         lead = Participation.objects.filter(
             initiative=OuterRef("pk"), role=Participation.Role.LEAD
-        )
-        return self.annotate(
-            lead_nation_name=Subquery(lead.values("nation__name")[:1]),
-            lead_nation_code=Subquery(lead.values("nation__iso_alpha2")[:1]),
-            # The stored sort key of the name the reader sees (nation__sort_name_es…).
-            lead_nation_order=Subquery(lead.values(order=display_order("nation"))[:1]),
-        )
+        ).values("nation")[:1]
+        return self.update(lead_nation=Subquery(lead))
 
     def active(self):
         return self.filter(
@@ -96,6 +111,7 @@ class Initiative(Releasable, TimeStamped):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PIPELINE
     )
+    status_rank = choice_rank("status", Status)  # the list's sort by status
     planned_start = models.DateField(
         _("planned start"), null=True, blank=True, validators=[validate_sane_year]
     )
@@ -114,9 +130,25 @@ class Initiative(Releasable, TimeStamped):
         on_delete=models.PROTECT,
         related_name="owned_initiatives",
     )
+    # The nation of the lead participation, kept by Participation's signals so the
+    # list shows and sorts by it without a subquery per row. Derived: not edited,
+    # not in history (the participations are).
+    lead_nation = models.ForeignKey(
+        Nation,
+        verbose_name=_("lead nation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=False,  # initiative_lead_idx below starts with it
+        related_name="+",
+    )
 
     objects = InitiativeQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[Releasable.released_to.field])
+    history = HistoricalRecords(
+        m2m_fields=[Releasable.released_to.field],
+        excluded_fields=["lead_nation", "status_rank"],
+    )
 
     class Meta:
         ordering = ["title"]
@@ -148,9 +180,13 @@ class Initiative(Releasable, TimeStamped):
         indexes = [
             models.Index(fields=["title"], name="initiative_title_idx"),
             models.Index(fields=["status", "title"], name="initiative_status_idx"),
+            models.Index(
+                fields=["status_rank", "title"], name="initiative_status_rank_idx"
+            ),
             models.Index(fields=["kind", "title"], name="initiative_kind_idx"),
             models.Index(fields=["planned_start"], name="initiative_planned_start_idx"),
             models.Index(fields=["planned_end"], name="initiative_planned_end_idx"),
+            models.Index(fields=["lead_nation", "title"], name="initiative_lead_idx"),
         ]
 
     def __str__(self):
@@ -226,3 +262,18 @@ class Participation(models.Model):
 
     def __str__(self):
         return f"{self.nation} ({self.get_role_display()}) — {self.initiative}"
+
+
+def _refresh_lead_nation(sender, instance, raw=False, **kwargs):
+    """A participation saved or deleted: store its initiative's lead nation."""
+    if raw:
+        return  # loading a fixture: the initiative row holds its own value
+    Initiative.objects.filter(pk=instance.initiative_id).refresh_lead_nation()
+
+
+models.signals.post_save.connect(
+    _refresh_lead_nation, sender=Participation, dispatch_uid="participation_lead"
+)
+models.signals.post_delete.connect(
+    _refresh_lead_nation, sender=Participation, dispatch_uid="participation_lead"
+)

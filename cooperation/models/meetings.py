@@ -23,7 +23,13 @@ from cooperation.validators import (
     validate_time_zone,
 )
 
-from .base import ChildQuerySet, Releasable, ReleasableQuerySet, TimeStamped
+from .base import (
+    ChildQuerySet,
+    Releasable,
+    ReleasableQuerySet,
+    TimeStamped,
+    choice_rank,
+)
 from .initiatives import Initiative
 from .nations import FocusArea, Nation
 
@@ -174,6 +180,7 @@ class AssessmentMeeting(Releasable, TimeStamped):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
+    status_rank = choice_rank("status", Status)  # the list's sort by status
     nations = models.ManyToManyField(
         Nation,
         verbose_name=_("participating nations"),
@@ -228,7 +235,9 @@ class AssessmentMeeting(Releasable, TimeStamped):
     )
 
     objects = AssessmentMeetingQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[Releasable.released_to.field])
+    history = HistoricalRecords(
+        m2m_fields=[Releasable.released_to.field], excluded_fields=["status_rank"]
+    )
 
     class Meta:
         ordering = ["-starts_at"]
@@ -260,6 +269,9 @@ class AssessmentMeeting(Releasable, TimeStamped):
         indexes = [
             models.Index(fields=["starts_at"]),
             models.Index(fields=["status", "starts_at"], name="meeting_status_idx"),
+            models.Index(
+                fields=["status_rank", "starts_at"], name="meeting_status_rank_idx"
+            ),
             models.Index(fields=["ends_at"], name="meeting_ends_idx"),
             models.Index(fields=["title"], name="meeting_title_idx"),
             models.Index(fields=["location"], name="meeting_location_idx"),

@@ -18,7 +18,13 @@ from simple_history.models import HistoricalRecords
 
 from cooperation.validators import validate_sane_year
 
-from .base import ChildQuerySet, Releasable, ReleasableQuerySet, TimeStamped
+from .base import (
+    ChildQuerySet,
+    Releasable,
+    ReleasableQuerySet,
+    TimeStamped,
+    choice_rank,
+)
 from .initiatives import Initiative
 from .meetings import AssessmentMeeting
 from .nations import FocusArea, Nation
@@ -140,6 +146,7 @@ class Recommendation(Releasable, TimeStamped):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED
     )
+    status_rank = choice_rank("status", Status)  # the list's sort by status
     # The progress of the latest update, kept by the services that write the
     # timeline (``recommendation_raise``, ``recommendation_transition``) in the same
     # transaction, so a list reads it from the row instead of the timeline.
@@ -151,7 +158,9 @@ class Recommendation(Releasable, TimeStamped):
     )
 
     objects = RecommendationQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[Releasable.released_to.field])
+    history = HistoricalRecords(
+        m2m_fields=[Releasable.released_to.field], excluded_fields=["status_rank"]
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -180,6 +189,10 @@ class Recommendation(Releasable, TimeStamped):
         # has trigram indexes on PostgreSQL (migration 0008), outside Meta.
         indexes = [
             models.Index(fields=["status", "due_date"]),  # ?status=, overdue
+            models.Index(
+                fields=["status_rank", "reference"],
+                name="recommendation_status_rank_idx",
+            ),
             models.Index(fields=["due_date"], name="recommendation_due_idx"),
             models.Index(
                 fields=["priority", "due_date"], name="recommendation_priority_idx"

@@ -73,7 +73,6 @@ def initiatives_for_list(user, *, for_export=False, sort=""):
     queryset = Initiative.objects.visible_to(user)
     if not for_export or sort.removeprefix("-") == "lead":
         queryset = queryset.with_lead()
-    queryset = queryset.annotate(status_rank=_rank("status", Initiative.Status.values))
     if for_export:
         return queryset.defer("summary", "objectives")
     return queryset.select_related("owner").prefetch_related("focus_areas")

@@ -14,14 +14,11 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import (
-    Case,
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Q,
     Subquery,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
@@ -130,22 +127,11 @@ def meetings_for_list(user, *, with_release=False):
         .annotate(total=Count("pk"))
         .values("total")
     )
-    Status = AssessmentMeeting.Status
     queryset = (
         AssessmentMeeting.objects.visible_to(user)
         .select_related("chair")
         .prefetch_related("nations")
-        .annotate(
-            assessment_count=Coalesce(Subquery(assessments), 0),
-            # Sort by the life of a meeting, not by the alphabet.
-            status_rank=Case(
-                *(
-                    When(status=value, then=rank)
-                    for rank, value in enumerate(Status.values)
-                ),
-                output_field=IntegerField(),
-            ),
-        )
+        .annotate(assessment_count=Coalesce(Subquery(assessments), 0))
     )
     if with_release:
         queryset = queryset.prefetch_related("released_to")

@@ -5,14 +5,10 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
-    Case,
     F,
-    IntegerField,
     OuterRef,
     Prefetch,
     Subquery,
-    Value,
-    When,
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -77,16 +73,7 @@ def with_visible_sources(queryset, user):
 
 def recommendations_for_list(user, *, for_export=False):
     """What the list and its CSV show: a fixed number of queries whatever the rows."""
-    status_rank = Case(
-        *[
-            When(status=value, then=Value(rank))
-            for rank, value in enumerate(Recommendation.Status.values)
-        ],
-        output_field=IntegerField(),
-    )
-    queryset = with_visible_sources(
-        Recommendation.objects.visible_to(user), user
-    ).annotate(status_rank=status_rank)
+    queryset = with_visible_sources(Recommendation.objects.visible_to(user), user)
     if for_export:
         # The addressed nations and the releasability come per chunk of rows
         # (``export_recommendations``); the description is not exported.

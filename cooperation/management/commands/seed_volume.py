@@ -575,6 +575,8 @@ class VolumeSeeder:
                         actual_end=actual_end,
                         owner_id=rng.choice(self.user_ids),
                         released_to_all=released_to_all,
+                        # The lead participation's nation, created below.
+                        lead_nation_id=taking_part[0].pk,
                         created_at=created,
                         updated_at=created + rng.randint(0, 300) * DAY,
                     )
