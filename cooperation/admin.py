@@ -508,10 +508,20 @@ class InitiativeAdmin(LargeChangeListMixin, ReleasableAdminMixin, HistoryAdmin):
         "planned_end",
         "released_to_summary",
     )
-    list_filter = ("status", "kind", "released_to_all", "focus_areas", "nations")
+    # Dates as list filters, not a date hierarchy: the hierarchy reads the first and
+    # last date and every year of the whole table on each page.
+    list_filter = (
+        "status",
+        "kind",
+        "planned_start",
+        "released_to_all",
+        "focus_areas",
+        "nations",
+    )
     list_select_related = ("owner",)
-    search_fields = ("title", "summary", "participations__nation__name")
-    date_hierarchy = "planned_start"
+    # The text columns have trigram indexes; a nation is picked with its filter (a
+    # search ORed across the participations' join reads every row).
+    search_fields = ("title", "summary")
     autocomplete_fields = ("owner", "focus_areas", "released_to")
     readonly_fields = ("created_at", "updated_at")
     inlines = (ParticipationInline,)
@@ -775,11 +785,11 @@ class SentNotificationAdmin(admin.ModelAdmin):
     """What the portal e-mailed: a log, never edited by hand."""
 
     list_display = ("sent_at", "kind", "recipient", "key")
-    list_filter = ("kind",)
+    list_filter = ("kind", "sent_at")
     list_select_related = ("recipient",)
     show_full_result_count = False
+    paginator = KeysFirstPaginator
     search_fields = ("key", "recipient__username")
-    date_hierarchy = "sent_at"
 
     def has_add_permission(self, request):
         return False
@@ -989,13 +999,13 @@ class RecommendationAdmin(LargeChangeListMixin, ReleasableAdminMixin, HistoryAdm
         "status",
         "priority",
         OverdueFilter,
+        "due_date",
         "focus_area",
         "released_to_all",
         "nations",
     )
     list_select_related = ("owner", "focus_area")
     search_fields = ("reference", "title", "description", "source_note")
-    date_hierarchy = "due_date"
     autocomplete_fields = (
         "source_meeting",
         "focus_area",
@@ -1159,13 +1169,13 @@ class RecommendationUpdateAdmin(VisibleToMixin, HistoryAdmin):
         "to_status",
         "progress",
     )
-    list_filter = ("to_status",)
+    list_filter = ("to_status", "created_at")
     list_select_related = ("recommendation", "author")
     show_full_result_count = False
+    paginator = KeysFirstPaginator  # its count kept per data generation
     # Newest first, by an index of its own (the model's order goes through a join).
     ordering = ("-created_at", "-pk")
     search_fields = ("recommendation__reference", "recommendation__title", "note")
-    date_hierarchy = "created_at"
     autocomplete_fields = ("recommendation", "author")
 
     def has_add_permission(self, request):

@@ -101,7 +101,7 @@ def cached_rows(queryset):
 
 # Models whose writes change no count a page shows: each login and request would
 # otherwise throw every count away.
-_IGNORED_MODELS = {"usersession", "sentnotification"}
+_IGNORED_MODELS = {"usersession"}
 
 
 def _on_write(sender, **kwargs):

@@ -275,7 +275,10 @@ class RecommendationUpdate(models.Model):
         ]
         # The admin lists the timeline of every recommendation newest first.
         indexes = [
-            models.Index(fields=["created_at"], name="recommendation_update_time_idx")
+            # The admin's newest-first list: the key breaks ties in the index too.
+            models.Index(
+                fields=["created_at", "id"], name="recommendation_update_time_idx"
+            )
         ]
 
     def __str__(self):
