@@ -10,12 +10,13 @@ class CooperationConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from cooperation import counts, lookups
+        from cooperation import backends, counts, lookups
         from cooperation.roles import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, sender=self)
         lookups.register()
         counts.connect()
+        backends.connect_permission_signals()
         # Connect the receivers that log logins and start each session's clock
         # (auth_log), and that record each user's sessions and end them when an
         # account is deactivated (user_sessions).

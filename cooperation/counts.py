@@ -48,21 +48,51 @@ def _cache_call(method, *args):
         raise _Unavailable from error
 
 
+def token(key):
+    """The token stored under ``key`` (a generation), created when missing; None
+    when the cache does not answer."""
+    try:
+        value = _cache_call("get", key)
+        if value is None:
+            value = uuid.uuid4().hex
+            if not _cache_call("add", key, value, None):
+                value = _cache_call("get", key) or value
+    except _Unavailable:
+        return None
+    return value
+
+
+def replace_token(key):
+    """A new token under ``key``: what was kept under the old one is forgotten."""
+    # When the cache is down, its entries expire after COUNT_CACHE_SECONDS anyway.
+    with contextlib.suppress(_Unavailable):
+        _cache_call("set", key, uuid.uuid4().hex, None)
+
+
+def cache_get(key):
+    """``cache.get(key)``, or None when the cache does not answer."""
+    try:
+        return _cache_call("get", key)
+    except _Unavailable:
+        return None
+
+
+def cache_set(key, value, timeout):
+    with contextlib.suppress(_Unavailable):
+        _cache_call("set", key, value, timeout)
+
+
 def generation():
     """The current data generation (a token that any write replaces)."""
-    value = _cache_call("get", GENERATION_KEY)
+    value = token(GENERATION_KEY)
     if value is None:
-        value = uuid.uuid4().hex
-        if not _cache_call("add", GENERATION_KEY, value, None):
-            value = _cache_call("get", GENERATION_KEY) or value
+        raise _Unavailable
     return value
 
 
 def data_changed():
     """Forget every cached count: the data they were counted on has changed."""
-    # When the cache is down, its entries expire after COUNT_CACHE_SECONDS anyway.
-    with contextlib.suppress(_Unavailable):
-        _cache_call("set", GENERATION_KEY, uuid.uuid4().hex, None)
+    replace_token(GENERATION_KEY)
 
 
 def _key(kind, queryset):
@@ -99,17 +129,12 @@ def cached_rows(queryset):
     return _cached("rows", queryset, lambda: list(queryset))
 
 
-# Models whose writes change no count a page shows: each login and request would
-# otherwise throw every count away.
+# Models whose writes change no count a page shows: each login would otherwise throw
+# every count away.
 _IGNORED_MODELS = {"usersession"}
 
 
 def _on_write(sender, **kwargs):
-    meta = sender._meta
-    if meta.app_label != "cooperation" or meta.model_name in _IGNORED_MODELS:
-        return
-    if meta.model_name.startswith("historical"):
-        return  # written with the record it follows, which counts already
     if kwargs.get("update_fields") == frozenset({"last_login"}):
         return  # a sign-in
     data_changed()
@@ -117,7 +142,18 @@ def _on_write(sender, **kwargs):
 
 
 def connect():
+    """Listen to the writes of this app's models (their many-to-many tables
+    included), each by its sender: a receiver of every model's ``post_delete`` would
+    cost every other model Django's fast delete."""
+    from django.apps import apps
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    for signal in (post_save, post_delete, m2m_changed):
-        signal.connect(_on_write, dispatch_uid=f"cooperation.counts.{id(signal)}")
+    config = apps.get_app_config("cooperation")
+    for model in config.get_models(include_auto_created=True):
+        name = model._meta.model_name
+        if name in _IGNORED_MODELS or name.startswith("historical"):
+            continue  # history rows are written with the record they follow
+        uid = f"cooperation.counts.{name}"
+        post_save.connect(_on_write, sender=model, dispatch_uid=uid)
+        post_delete.connect(_on_write, sender=model, dispatch_uid=uid)
+        m2m_changed.connect(_on_write, sender=model, dispatch_uid=uid)  # a through

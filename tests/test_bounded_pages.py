@@ -37,7 +37,7 @@ NATION_PAGE_QUERIES = 12  # nation, initiatives rows + COUNT, assessments rows +
 NATION_LIST_QUERIES = 8  # COUNT for the paginator, the page of nations, and the
 # initiatives and open recommendations per nation (one grouped query each)
 # The same pages once their counts are cached (``cooperation.counts``): the rows only.
-NATION_LIST_WARM_QUERIES = 5
+NATION_LIST_WARM_QUERIES = 3  # and the reader's permissions, kept as well
 
 WITHHELD_REFERENCE = "REC-1990-0001"
 

@@ -54,7 +54,8 @@ def test_a_count_is_computed_once_then_read_from_the_cache(
     assert again.context["page_obj"].paginator.count == 7
     assert _counted(first_sqls) == 1
     assert _counted(again_sqls) == 0
-    assert len(again_sqls) == len(first_sqls) - 1
+    # The count, and the reader's permissions (two queries, kept alike).
+    assert len(again_sqls) == len(first_sqls) - 3
 
 
 def test_a_change_is_counted_by_the_next_request(
@@ -134,3 +135,46 @@ def test_a_cache_that_does_not_answer_costs_the_count_not_the_page(
     assert first.context["page_obj"].paginator.count == 7
     assert _counted(again_sqls) == 1  # counted every time, without the cache
     assert after.context["page_obj"].paginator.count == 8
+
+
+# ------------------------------------------------------------------ permissions
+
+
+def _permission_queries(sqls):
+    return sum("auth_permission" in sql for sql in sqls)
+
+
+def test_permissions_are_read_once_then_kept_until_they_change(
+    client, colombian_user
+):
+    from django.contrib.auth.models import Group, Permission
+
+    editors = Group.objects.create(name="Test editors")
+    colombian_user.groups.add(editors)
+    client.force_login(colombian_user)
+    first = _get(client)[1]
+    again = _get(client)[1]
+    assert _permission_queries(first) == 2
+    assert _permission_queries(again) == 0
+    assert b"New initiative" not in client.get(LIST).content
+
+    # A permission given to the group is seen by the next request.
+    editors.permissions.add(Permission.objects.get(codename="add_initiative"))
+    assert b"New initiative" in client.get(LIST).content
+    # And taken away again, through the user's groups.
+    colombian_user.groups.remove(editors)
+    assert b"New initiative" not in client.get(LIST).content
+
+
+def test_releasability_follows_a_permission_taken_away(
+    client, colombian_user, initiatives
+):
+    from django.contrib.auth.models import Permission
+
+    view_all = Permission.objects.get(codename="view_all_records")
+    colombian_user.user_permissions.add(view_all)
+    client.force_login(colombian_user)
+    assert _get(client)[0].context["page_obj"].paginator.count == 10
+
+    colombian_user.user_permissions.remove(view_all)
+    assert _get(client)[0].context["page_obj"].paginator.count == 7

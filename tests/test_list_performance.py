@@ -201,20 +201,21 @@ class ListCase:
         return reverse(f"cooperation:{self.url_name}")
 
 
-# A page, once its count is cached (``cooperation.counts``; the first request of a
-# data generation adds one COUNT): session, user, the reader's permissions (2), the
-# filter form's reference lists (initiatives: nations, focus areas; recommendations: both in one
+# A page, once its count and the reader's permissions are cached
+# (``cooperation.counts``, ``cooperation.backends``; the first request of a data
+# generation adds one COUNT, a user's first request two for the permissions):
+# session, user, the filter form's reference lists (initiatives: nations, focus areas; recommendations: both in one
 # UNION; meetings: nations), the page's rows, their prefetch (focus areas or nations).
-# A CSV: session, user, permissions (2), then
+# A CSV: session, user, then
 # - initiatives: nations, focus areas, the rows, and per chunk of 2000 rows their
 #   participations, focus areas, releasability and owners;
 # - recommendations: nations, the rows, and per chunk their addressed nations,
 #   releasability and owners;
 # - meetings: the rows, and per chunk of 500 their nations and releasability.
 LISTS = {
-    "initiatives": ListCase("initiative-list", build_initiatives, 8, 11),
-    "recommendations": ListCase("recommendation-list", build_recommendations, 7, 9),
-    "meetings": ListCase("meeting-list", build_meetings, 7, 7),
+    "initiatives": ListCase("initiative-list", build_initiatives, 6, 9),
+    "recommendations": ListCase("recommendation-list", build_recommendations, 5, 7),
+    "meetings": ListCase("meeting-list", build_meetings, 5, 5),
 }
 
 

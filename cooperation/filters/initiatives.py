@@ -24,7 +24,12 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from cooperation.filters.common import FlagFilter
+from cooperation.filters.common import (
+    FilterForm,
+    FlagFilter,
+    ReferenceChoiceFilter,
+    ReferenceModelChoiceField,
+)
 from cooperation.models import FocusArea, Initiative, Nation, Participation
 from cooperation.validators import validate_sane_year
 
@@ -34,7 +39,7 @@ DATE_RANGES = (
 )
 
 
-class NationCodeField(django_filters.fields.ModelChoiceField):
+class NationCodeField(ReferenceModelChoiceField):
     """A nation chosen by its ISO alpha-2 code, in either case (``co`` or ``CO``)."""
 
     def to_python(self, value):
@@ -43,11 +48,11 @@ class NationCodeField(django_filters.fields.ModelChoiceField):
         return super().to_python(value)
 
 
-class NationCodeFilter(django_filters.ModelChoiceFilter):
+class NationCodeFilter(ReferenceChoiceFilter):
     field_class = NationCodeField
 
 
-class InitiativeFilterForm(forms.Form):
+class InitiativeFilterForm(FilterForm):
     def clean(self):
         cleaned = super().clean()
         for after_name, before_name in DATE_RANGES:
@@ -104,7 +109,7 @@ class InitiativeFilter(django_filters.FilterSet):
         method="filter_participation",
         help_text=_("With a nation: the role of that nation."),
     )
-    focus_area = django_filters.ModelChoiceFilter(
+    focus_area = ReferenceChoiceFilter(
         label=_("Focus area"),
         field_name="focus_areas",
         queryset=FocusArea.objects.order_by("name"),

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cooperation.filters.common import FilterForm, ReferenceChoiceFilter
 from cooperation.models import AssessmentMeeting, Nation
 from cooperation.validators import validate_sane_year
 
@@ -31,7 +32,7 @@ class MeetingFilter(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
         distinct=False,  # one column: no duplicate rows to remove
     )
-    nation = django_filters.ModelChoiceFilter(
+    nation = ReferenceChoiceFilter(
         label=_("Participating nation"),
         field_name="nations",
         queryset=Nation.objects.order_by("name"),
@@ -61,6 +62,7 @@ class MeetingFilter(django_filters.FilterSet):
 
     class Meta:
         model = AssessmentMeeting
+        form = FilterForm
         fields = ["q", "status", "nation", "when", "starts_from", "starts_to", "mine"]
 
     def search(self, queryset, name, value):

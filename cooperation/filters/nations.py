@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cooperation.filters.common import FilterForm
 from cooperation.models import Nation
 from cooperation.models.nations import territory_codes_matching
 
@@ -21,6 +22,7 @@ class NationFilter(django_filters.FilterSet):
 
     class Meta:
         model = Nation
+        form = FilterForm
         fields = ["q", "region", "is_active"]
 
     def search(self, queryset, name, value):

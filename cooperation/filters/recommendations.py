@@ -25,7 +25,7 @@ from django.db.models import Q, Value
 from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
-from cooperation.filters.common import AutocompleteFilter, FlagFilter
+from cooperation.filters.common import AutocompleteFilter, FilterForm, FlagFilter
 from cooperation.models import (
     AssessmentMeeting,
     FocusArea,
@@ -99,7 +99,7 @@ class NationCodeFilter(django_filters.ChoiceFilter):
     field_class = NationCodeField
 
 
-class RecommendationFilterForm(forms.Form):
+class RecommendationFilterForm(FilterForm):
     def clean(self):
         cleaned = super().clean()
         after, before = cleaned.get("due_after"), cleaned.get("due_before")
