@@ -7,8 +7,8 @@ import io
 import zoneinfo
 
 import pytest
-from django.core.cache import cache
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.db import connection
 from django.forms import CheckboxInput
 from django.test import Client
