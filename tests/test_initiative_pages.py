@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
@@ -30,8 +31,13 @@ CREATE_URL = reverse("cooperation:initiative-create")
 def _grant(user, *codenames):
     user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
     # Drop the permission caches of this Python object.
-    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
-        user.__dict__.pop(cache, None)
+    for attribute in (
+        "_perm_cache",
+        "_user_perm_cache",
+        "_group_perm_cache",
+        "_cooperation_permissions",
+    ):
+        user.__dict__.pop(attribute, None)
     return user
 
 
@@ -1037,6 +1043,7 @@ def _build_list_rows(count, owner):
 
 
 def _count_queries(client, url, params=None):
+    cache.clear()  # as cold as the first request: permissions and counts read
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, params or {})
         if response.streaming:
