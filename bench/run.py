@@ -21,8 +21,8 @@ Environment:
   BENCH_USERS          accounts that drive the pages (default colombia,coordinator).
   BENCH_LABEL          suffix of the results file (e.g. before: <date>-before.md).
   BENCH_CACHE_URL      the Redis cache the workers share, as in production (default
-                       redis://127.0.0.1:6379/15; started with redis-server when it
-                       does not answer and redis-server is installed).
+                       redis://127.0.0.1:6379/15; started with redis-server, which is
+                       installed with apt-get when missing, when it does not answer).
 
 Only the standard library: run it with the project's virtual environment's Python
 (``make bench``), which it also uses for manage.py, gunicorn and bench/queries.py.
@@ -168,6 +168,10 @@ def ensure_redis(config):
         raise BenchError(f"BENCH_CACHE_URL must be a redis:// URL, not {url!r}.")
     if redis_answers(url):
         return
+    if shutil.which("redis-server") is None:
+        log("Installing redis-server with apt-get …")
+        install = "apt-get update -qq && apt-get install -y -qq redis-server"
+        subprocess.run(install, shell=True, check=False)  # noqa: S602 - fixed command
     if shutil.which("redis-server"):
         log("Starting redis-server …")
         subprocess.run(["redis-server", "--daemonize", "yes"], check=False)
