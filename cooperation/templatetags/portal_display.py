@@ -139,34 +139,41 @@ _EVALUATION_RATING = {"on_track": "text-bg-success", "at_risk": "text-bg-warning
 _THREAT_LEVEL = {4: "text-bg-danger", 3: "text-bg-warning", 2: "text-bg-info"}
 
 
+def _coloured_badge(obj, field, colours, default, css="badge status-badge"):
+    """A badge of ``field``'s label, coloured by its value (``colours``)."""
+    colour = colours.get(getattr(obj, field), default)
+    return _badge(f"{css} {colour}", display(obj, field))
+
+
 @register.simple_tag
 def initiative_status(initiative):
-    colour = _INITIATIVE_STATUS.get(initiative.status, "text-bg-light border")
-    return _badge(f"badge status-badge {colour}", display(initiative, "status"))
+    return _coloured_badge(
+        initiative, "status", _INITIATIVE_STATUS, "text-bg-light border"
+    )
 
 
 @register.simple_tag
 def recommendation_status(recommendation):
-    colour = _RECOMMENDATION_STATUS.get(recommendation.status, "text-bg-warning")
-    return _badge(f"badge status-badge {colour}", display(recommendation, "status"))
+    return _coloured_badge(
+        recommendation, "status", _RECOMMENDATION_STATUS, "text-bg-warning"
+    )
 
 
 @register.simple_tag
 def meeting_status(meeting):
-    colour = _MEETING_STATUS.get(meeting.status, "text-bg-secondary")
-    return _badge(f"badge status-badge {colour}", display(meeting, "status"))
+    return _coloured_badge(meeting, "status", _MEETING_STATUS, "text-bg-secondary")
 
 
 @register.simple_tag
 def evaluation_rating(evaluation):
-    colour = _EVALUATION_RATING.get(evaluation.rating, "text-bg-danger")
-    return _badge(f"badge status-badge {colour}", display(evaluation, "rating"))
+    return _coloured_badge(evaluation, "rating", _EVALUATION_RATING, "text-bg-danger")
 
 
 @register.simple_tag
 def threat_level(assessment):
-    colour = _THREAT_LEVEL.get(assessment.threat_level, "text-bg-success")
-    return _badge(f"badge {colour}", display(assessment, "threat_level"))
+    return _coloured_badge(
+        assessment, "threat_level", _THREAT_LEVEL, "text-bg-success", css="badge"
+    )
 
 
 @register.simple_tag

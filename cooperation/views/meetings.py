@@ -234,10 +234,13 @@ def meeting_page_context(request, meeting, *, minutes_form=None, cancel_form=Non
     may_assess_all = user.has_perm(assessment_services.ASSESS_ANY_NATION)
     # Recommendations raised here or reviewed on the agenda, each released to the
     # user; a review item of a recommendation withheld from them shows no title.
+    # By the keys the agenda already holds: an OR across the agenda's join would
+    # read every recommendation (30 ms at 100k) where two indexes serve this one.
+    reviewed_keys = {item.recommendation_id for item in agenda_items}
+    reviewed_keys.discard(None)
     related = list(
         Recommendation.objects.visible_to(user)
-        .filter(Q(source_meeting=meeting) | Q(agenda_items__meeting=meeting))
-        .distinct()
+        .filter(Q(source_meeting=meeting) | Q(pk__in=reviewed_keys))
         .select_related("owner")
         .order_by("reference")
     )
