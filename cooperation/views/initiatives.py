@@ -203,9 +203,7 @@ def initiative_detail(request, pk):
         Recommendation.objects.visible_to(user)
         .filter(initiative=initiative)
         .select_related("focus_area")
-        .order_by(
-            _rank("status", Recommendation.Status.values), "due_date", "reference"
-        )[: DETAIL_RECOMMENDATIONS + 1]
+        .order_by("status_rank", "due_date", "reference")[: DETAIL_RECOMMENDATIONS + 1]
     )
     return render(
         request,
