@@ -7,11 +7,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint migrate seed python clean messages check-messages bench
+.PHONY: help setup run test test-fast lint migrate seed python clean messages check-messages bench
 
 help:
 	@echo "make run    set up, migrate, seed the demo data and serve http://$(HOST):$(PORT)"
 	@echo "make test   set up and run the whole test suite"
+	@echo "make test-fast  the suite without its slow tiers (browser, catalogue, servers…)"
 	@echo "make lint   ruff and bandit"
 	@echo "make bench  benchmark the pages under gunicorn on PostgreSQL (see README: Benchmark)"
 	@echo "make messages        extract new strings into locale/*/django.po (needs GNU gettext)"
@@ -71,6 +72,10 @@ run: seed
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Daily work: every test but the slow tiers marked in tests/conftest.py (see README: Tests).
+test-fast: setup
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # Pages under gunicorn and wrk on the demo data and larger volumes (bench/run.py).
 bench: setup

@@ -1,10 +1,12 @@
 """The Django admin for the office's records.
 
-Writes with a rule behind them go through ``services``, as they do from the pages: a
-recommendation gets its reference and first update from ``recommendation_create`` and
-changes status only through ``recommendation_transition``; an initiative's
-participations are checked and saved by ``initiative_validate_participations`` and
-``initiative_set_participations``; releasability follows ``record_release``.
+Writes with a rule behind them go through ``services``, as they do from the pages, so
+the same rules, history author and release apply: an initiative is added or changed,
+with its participations (the inline) and its release, by one call of
+``initiative_create`` or ``initiative_update`` from ``InitiativeAdmin.save_related``;
+a recommendation is raised (reference, release, first update) by
+``recommendation_raise``, edited by ``recommendation_update`` and changes status only
+through ``recommendation_transition``.
 
 No changelist or change page runs a query per row: related rows come from
 ``list_select_related``, ``prefetch_related`` or annotations, and the foreign-key
@@ -36,7 +38,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import admin_input, services
+from . import admin_input, concurrency, services
 from .models import (
     AgendaItem,
     AssessmentMeeting,
@@ -56,11 +58,8 @@ from .models import (
 )
 from .services import accounts as account_services
 from .services import assessments as assessment_services
+from .services import meetings as meeting_services
 from .views.common import KeysFirstPaginator
-
-admin.site.site_header = _("Partner portal administration")
-admin.site.site_title = _("Partner portal admin")
-admin.site.index_title = _("Records and accounts")
 
 RELEASABILITY_FIELDS = ("released_to_all", "released_to")
 RELEASABILITY_FIELDSET = (_("Releasability"), {"fields": RELEASABILITY_FIELDS})
@@ -191,10 +190,11 @@ class VisibleToMixin:
 
 
 class ReleasableAdminMixin(VisibleToMixin):
-    """Who may set releasability, and what a new record is released to.
+    """Who may set releasability.
 
-    Without ``cooperation.manage_releasability`` the fields are read-only and a new
-    record is released to the creator's nation only, as on the portal's own pages.
+    Without ``cooperation.manage_releasability`` the fields are read-only; the
+    record's own service (``record_release``) then releases a new record to the
+    creator's nation only, as on the portal's own pages.
     """
 
     @admin.display(description=_("released to"))
@@ -209,16 +209,62 @@ class ReleasableAdminMixin(VisibleToMixin):
             readonly += [name for name in RELEASABILITY_FIELDS if name not in readonly]
         return readonly
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if not change:
-            services.record_release(
-                record=form.instance,
-                user=request.user,
-                released_to_all=form.cleaned_data.get("released_to_all"),
-                released_to=form.cleaned_data.get("released_to"),
-                creating=True,
+
+class VersionedAdminForm(forms.ModelForm):
+    """The change form of a record with a version (``cooperation.concurrency``): it
+    carries the version it was loaded from and refuses, as a form error with the
+    user's input kept, a save over a newer one. The services check again under the
+    row lock (``concurrency.EditConflict``, see ``VersionedAdminMixin``)."""
+
+    loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial["loaded_version"] = concurrency.version_token(self.instance)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None and cleaned.get(
+            "loaded_version"
+        ) != concurrency.version_token(self.instance):
+            raise ValidationError(
+                _(
+                    "Someone else saved this record after you opened it. Open it "
+                    "again to see their change, then make yours."
+                ),
+                code="edit_conflict",
             )
+        return cleaned
+
+
+class VersionedAdminMixin:
+    """For the admin of a record with a version: its change form posts the version
+    (``VersionedAdminForm``) and a save that lost the race to another, between the
+    form's check and the service's lock, saves nothing and says so."""
+
+    form = VersionedAdminForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        (name, options), *rest = fieldsets
+        fields = (*options["fields"], "loaded_version")
+        return [(name, {**options, "fields": fields}), *rest]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        try:
+            return super().change_view(request, object_id, form_url, extra_context)
+        except concurrency.EditConflict:
+            messages.error(
+                request,
+                gettext(
+                    "Someone else saved this record while you were saving it, so "
+                    "nothing was saved. Review it and make your change again."
+                ),
+            )
+            return HttpResponseRedirect(request.path)
 
 
 class RowAutocompleteSelect(admin_input.CheckedAutocompleteSelect):
@@ -419,26 +465,40 @@ class UserAdmin(HistoryAdmin, BaseUserAdmin):
 # ----------------------------------------------------------------------- initiatives
 
 
+def release_changes(form):
+    """The releasability a valid admin form asks for, as ``record_release`` keywords:
+    nothing when the fields are read-only (the user may not manage releasability)."""
+    data = form.cleaned_data
+    return {name: data[name] for name in RELEASABILITY_FIELDS if name in data}
+
+
 class ParticipationInlineForm(forms.ModelForm):
     def validate_constraints(self):
         # "One lead per initiative" is a rule over all rows at once: the formset
         # checks it, and the service demotes the old lead before it promotes the new
         # one. Checked row by row against the database, a change of lead would fail.
-        exclude = self._get_validation_exclusions() | {"role"}
+        # As Django's own check, it skips what the form does not hold or found
+        # invalid.
+        exclude = {
+            field.name
+            for field in self.instance._meta.get_fields()
+            if field.name not in self.fields or field.name in self.errors
+        } | {"role"}
         try:
             self.instance.validate_constraints(exclude=exclude)
         except ValidationError as error:
-            self._update_errors(error)
+            self.add_error(None, error)
 
 
 class ParticipationInlineFormSet(SharedChoicesFormSet):
-    """Exactly one lead and each nation once, saved by the participations service."""
+    """Exactly one lead and each nation once. The rows are saved with the initiative
+    by its service (``InitiativeAdmin.save_related``), never row by row here."""
 
     def participation_rows(self):
         rows = []
         for form in self.forms:
             data = getattr(form, "cleaned_data", None) or {}
-            if self._should_delete_form(form) or not data.get("nation"):
+            if form in self.deleted_forms or not data.get("nation"):
                 continue
             rows.append(
                 services.ParticipationRow(
@@ -456,13 +516,15 @@ class ParticipationInlineFormSet(SharedChoicesFormSet):
         services.initiative_validate_participations(self.participation_rows())
 
     def save(self, commit=True):
-        if not commit:
-            return super().save(commit=False)
-        initiative = self.instance
-        before = {p.nation_id: p for p in initiative.participations.all()}
-        services.initiative_set_participations(
-            initiative=initiative, rows=self.participation_rows()
+        raise NotImplementedError(
+            "Participations are saved by services.initiative_create and "
+            "initiative_update (InitiativeAdmin.save_related)."
         )
+
+    def note_saved(self, before):
+        """Set what the admin's change message reads from a saved formset: what the
+        service changed since ``before`` ({nation id: participation})."""
+        initiative = self.instance
         after = {
             p.nation_id: p
             for p in initiative.participations.select_related("nation", "initiative")
@@ -480,7 +542,6 @@ class ParticipationInlineFormSet(SharedChoicesFormSet):
                 ]
                 if changed:
                     self.changed_objects.append((participation, changed))
-        return list(after.values())
 
 
 class ParticipationInline(admin.TabularInline):
@@ -490,13 +551,16 @@ class ParticipationInline(admin.TabularInline):
     fields = ("nation", "role", "contribution")
     min_num = 1
     extra = 0
+    ordering = ("role", "nation__name")  # the nation is joined for its label anyway
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("nation", "initiative")
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(LargeChangeListMixin, ReleasableAdminMixin, HistoryAdmin):
+class InitiativeAdmin(
+    VersionedAdminMixin, LargeChangeListMixin, ReleasableAdminMixin, HistoryAdmin
+):
     list_display = (
         "title",
         "kind",
@@ -566,6 +630,39 @@ class InitiativeAdmin(LargeChangeListMixin, ReleasableAdminMixin, HistoryAdmin):
     def lead(self, obj):
         return obj.lead_nation_display or "—"
 
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: ``save_related`` writes the initiative once the inline's
+        participations are known, in the same service call."""
+
+    def save_related(self, request, form, formsets, change):
+        """Write the initiative, its focus areas, participations and release through
+        ``services.initiative_create`` or ``initiative_update``, as the pages do."""
+        initiative = form.instance
+        inline = next(
+            (fs for fs in formsets if isinstance(fs, ParticipationInlineFormSet)), None
+        )
+        before = (
+            {p.nation_id: p for p in initiative.participations.all()} if change else {}
+        )
+        changes = {
+            "initiative": initiative,
+            "acting_user": request.user,
+            "focus_areas": form.cleaned_data["focus_areas"],
+            "participations": inline.participation_rows() if inline else None,
+            **release_changes(form),
+        }
+        if change:
+            services.initiative_update(
+                version=form.cleaned_data["loaded_version"], **changes
+            )
+        else:
+            services.initiative_create(**changes)
+        for formset in formsets:
+            if formset is inline:
+                formset.note_saved(before)
+            else:
+                self.save_formset(request, form, formset, change=change)
+
     @admin.display(description=_("nations"), ordering="participation_count")
     def participation_count(self, obj):
         return obj.participation_count
@@ -579,6 +676,7 @@ class ParticipationAdmin(VisibleToMixin, HistoryAdmin):
     list_display = ("initiative", "nation", "role", "contribution")
     list_filter = ("role", "nation")
     list_select_related = ("initiative", "nation")
+    ordering = ("initiative__title", "role", "nation__name")  # both joined to show
     show_full_result_count = False
     search_fields = ("initiative__title", "nation__name", "contribution")
     autocomplete_fields = ("initiative", "nation")
@@ -638,17 +736,22 @@ class SituationAssessmentInline(ReadOnlyInlineMixin, VisibleInline):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_related()
+        return super().get_queryset(request).with_related().by_nation_name()
 
 
-class InvitationInline(VisibleInline):
+class InvitationInline(ReadOnlyInlineMixin, VisibleInline):
+    """Who is invited and what they answered; attendees are chosen on the
+    meeting's own form, so the services send and resend the invitations."""
+
     model = Invitation
     fields = ("user", "response", "responded_at")
     autocomplete_fields = ("user",)
     readonly_fields = ("responded_at",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user", "meeting")
+        return (
+            super().get_queryset(request).select_related("meeting").by_attendee_name()
+        )
 
 
 class InitiativeEvaluationInline(ReadOnlyInlineMixin, VisibleInline):
@@ -656,11 +759,90 @@ class InitiativeEvaluationInline(ReadOnlyInlineMixin, VisibleInline):
     fields = ("initiative", "rating", "findings")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("initiative")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("initiative")
+            .order_by("initiative__title", "pk")
+        )
+
+
+class AssessmentMeetingAdminForm(VersionedAdminForm):
+    """The admin's meeting form, saved by the meeting services as the portal's own
+    form is: attendees are chosen here (their answers show in the invitations
+    below); ``clean`` plans the save (``meeting_plan``), so what the services would
+    refuse is a form error.
+
+    ``acting_user`` is set on the class ``get_form`` builds for each request.
+    """
+
+    invitees = forms.ModelMultipleChoiceField(
+        label=_("attendees"),
+        queryset=User.objects.all(),
+        required=False,
+        help_text=_(
+            "They are sent the invitation, and each change that concerns them."
+        ),
+    )
+
+    acting_user = None
+    plan = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        invitees = self.fields["invitees"]
+        invitees.widget = admin_input.CheckedAutocompleteSelectMultiple(
+            AssessmentMeeting._meta.get_field("attendees"), admin.site
+        )
+        invitees.widget.choices = invitees.choices
+        if self.instance.pk is not None:
+            self.initial["invitees"] = list(
+                self.instance.attendees.values_list("pk", flat=True)
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        meeting = self.instance
+        details = meeting_services.MeetingDetails(
+            **{
+                name: cleaned.get(name, getattr(meeting, name))
+                for name in (
+                    "title",
+                    "starts_at",
+                    "ends_at",
+                    "time_zone",
+                    "status",
+                    "location",
+                    "online_url",
+                    "chair",
+                )
+            },
+            nations=tuple(cleaned.get("nations") or ()),
+            attendees=tuple(cleaned.get("invitees") or ()),
+        )
+        try:
+            self.plan = meeting_services.meeting_plan(
+                details=details,
+                acting_user=self.acting_user,
+                meeting=meeting if meeting.pk is not None else None,
+            )
+        except ValidationError as error:
+            self.add_error(None, error.messages)
+        return cleaned
 
 
 @admin.register(AssessmentMeeting)
-class AssessmentMeetingAdmin(LargeChangeListMixin, ReleasableAdminMixin, HistoryAdmin):
+class AssessmentMeetingAdmin(
+    VersionedAdminMixin, LargeChangeListMixin, ReleasableAdminMixin, HistoryAdmin
+):
+    """Meetings, saved through ``meeting_create`` and ``meeting_update`` as on the
+    portal's pages: an admin save sends the invitations, raises the iCalendar
+    SEQUENCE, carries a held meeting's open items over and refuses to overwrite a
+    change made since the form was opened."""
+
+    form = AssessmentMeetingAdminForm
     list_display = (
         "title",
         "starts_at",
@@ -690,11 +872,55 @@ class AssessmentMeetingAdmin(LargeChangeListMixin, ReleasableAdminMixin, History
             _("When and where"),
             {"fields": ("starts_at", "ends_at", "time_zone", "location", "online_url")},
         ),
-        (_("Participants"), {"fields": ("nations",)}),
+        (_("Participants"), {"fields": ("nations", "invitees")}),
         (_("Minutes"), {"fields": ("minutes",)}),
         RELEASABILITY_FIELDSET,
         RECORD_FIELDSET,
     )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.acting_user = request.user  # a class of this request's own
+        return form
+
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: ``save_related`` saves through the meeting services once
+        the agenda rows are saved (marking a meeting held carries over the items
+        it left open)."""
+
+    def save_related(self, request, form, formsets, change):
+        meeting = form.instance
+        release = release_changes(form)
+        if change:
+            for formset in formsets:
+                self.save_formset(request, form, formset, change=True)
+            saved = meeting_services.meeting_update(
+                meeting=meeting,
+                version=form.cleaned_data["loaded_version"],
+                plan=form.plan,
+                acting_user=request.user,
+                **release,
+            )
+            if "minutes" in form.changed_data:
+                meeting_services.meeting_save_minutes(
+                    meeting=saved[0],
+                    acting_user=request.user,
+                    minutes=form.cleaned_data["minutes"],
+                )
+        else:
+            (saved,) = meeting_services.meeting_create(
+                plan=form.plan, acting_user=request.user, **release
+            )
+            # The admin goes on with the object it built: it is the saved meeting
+            # now, for the inlines below and the page that follows.
+            meeting.pk = saved.pk
+            meeting._state.adding = False
+            for formset in formsets:
+                self.save_formset(request, form, formset, change=False)
+        for label, warning in form.plan.warnings:
+            messages.warning(
+                request, f"{label}: {warning.message}" if label else warning.message
+            )
 
     def get_queryset(self, request):
         return (
@@ -950,7 +1176,7 @@ class RecommendationUpdateInline(VisibleToMixin, admin.TabularInline):
         return False
 
 
-class RecommendationAdminForm(forms.ModelForm):
+class RecommendationAdminForm(VersionedAdminForm):
     """The change form, with a status change that goes through the workflow."""
 
     new_status = forms.ChoiceField(
@@ -982,7 +1208,9 @@ class RecommendationAdminForm(forms.ModelForm):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(LargeChangeListMixin, ReleasableAdminMixin, HistoryAdmin):
+class RecommendationAdmin(
+    VersionedAdminMixin, LargeChangeListMixin, ReleasableAdminMixin, HistoryAdmin
+):
     list_display = (
         "reference",
         "title",
@@ -1089,43 +1317,41 @@ class RecommendationAdmin(LargeChangeListMixin, ReleasableAdminMixin, HistoryAdm
         return nation_codes(obj.nations.all())
 
     def save_model(self, request, obj, form, change):
+        """Write through the services, as the pages do: ``recommendation_raise``
+        numbers a new recommendation, releases it and starts its timeline;
+        ``recommendation_update`` saves an edit (never the status, so one someone
+        else set meanwhile stays); a new status goes through the workflow."""
+        data = form.cleaned_data
         if not change:
-            self._raise_recommendation(request, obj, form)
+            services.recommendation_raise(
+                recommendation=obj,
+                acting_user=request.user,
+                nations=data.get("nations", ()),
+                **release_changes(form),
+            )
             return
-        # Everything the form edits; the status is written only by the service, so
-        # a status someone else set meanwhile is never overwritten.
-        obj._history_user = request.user
-        obj.save(
-            update_fields=[
-                field.name
-                for field in obj._meta.concrete_fields
-                if field.editable and not field.primary_key and field.name != "status"
-            ]
-            + ["updated_at"]
+        services.recommendation_update(
+            recommendation=obj,
+            version=data["loaded_version"],
+            acting_user=request.user,
+            nations=data.get("nations"),
+            **release_changes(form),
         )
-        new_status = form.cleaned_data.get("new_status")
+        new_status = data.get("new_status")
         if new_status:
             self._transition(request, obj, form, new_status)
 
-    def _raise_recommendation(self, request, obj, form):
-        """Create through the service, which numbers it and starts its timeline.
-
-        The service saves the admin's own instance, so the rest of the add view
-        (related fields, log entry, redirect) works on it.
-        """
-        data = form.cleaned_data
-        services.recommendation_raise(
-            recommendation=obj,
-            author=request.user,
-            nations=data.get("nations") or (),
-            released_to=data.get("released_to") or (),
-        )
+    def save_related(self, request, form, formsets, change):
+        # ``save_model``'s service saved the many-to-many fields and the release;
+        # the timeline inline is read-only.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def _transition(self, request, obj, form, new_status):
         try:
             services.recommendation_transition(
                 recommendation=obj,
-                user=request.user,
+                acting_user=request.user,
                 to_status=new_status,
                 note=form.cleaned_data.get("transition_note") or "",
                 expected_status=form.cleaned_data.get("seen_status") or None,
@@ -1158,7 +1384,7 @@ class RecommendationAdmin(LargeChangeListMixin, ReleasableAdminMixin, HistoryAdm
 
 @admin.register(RecommendationUpdate)
 class RecommendationUpdateAdmin(VisibleToMixin, HistoryAdmin):
-    """The timeline, written by ``recommendation_create`` and
+    """The timeline, written by ``recommendation_raise`` and
     ``recommendation_transition``; read-only here."""
 
     list_display = (

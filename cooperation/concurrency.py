@@ -1,23 +1,27 @@
 """No lost updates: an edit saves only over the version of the record it was loaded from.
 
-The edit form carries a hidden ``version`` field: the record's ``updated_at`` as the
-form was rendered (``auto_now``, so every save moves it; microsecond precision on
-SQLite and PostgreSQL). On POST the view calls ``lock_unchanged`` inside
-``transaction.atomic()`` before writing anything: it locks the row
-(``select_for_update()``), so concurrent saves of the record queue up, and raises
-``EditConflict`` when the posted version is not the current one — or is missing or
-malformed, which is treated the same way: ask again, never overwrite.
+A record edited this way (initiative, meeting, recommendation) is ``Versioned``: its
+``version`` column counts its saves, raised by one in the database by every save,
+whichever door it comes through (page, admin, service, command). The edit form carries
+a hidden ``version`` field: the record's version as the form was rendered. An integer
+the database hands out, not a time read from each server's clock, so two saves never
+share a version and servers whose clocks differ agree on which is newer.
 
-The view then re-renders the form with the user's input, ``conflict_context`` puts a
-fresh version in it (submitting again, after reviewing, saves) and the page includes
+On POST the view (or service) calls ``lock_unchanged`` inside ``transaction.atomic()``
+before writing anything: it locks the row (``select_for_update()``), so concurrent
+saves of the record queue up, and raises ``EditConflict`` when the posted version is
+not the current one — or is missing or malformed, which is treated the same way: ask
+again, never overwrite.
+
+The view then re-renders the form with the user's input, ``conflict_context`` puts the
+current version in it (submitting again, after reviewing, saves) and the page includes
 ``includes/_edit_conflict.html``: the message and what the other person changed
 since the user's version (who, when, field: before → after), read from the record's
-django-simple-history rows through ``cooperation.history.record_changes``.
+django-simple-history rows (each carries the version it saved) through
+``cooperation.history.record_changes``.
 
 Reading the version costs no query, so the edit pages' GET runs the queries it did.
 """
-
-import datetime
 
 from django import forms
 from django.db import transaction
@@ -34,22 +38,18 @@ HISTORY_LIMIT = 200
 
 def version_token(record):
     """The version of ``record`` as a form carries it, "" for an unsaved record."""
-    if record.pk is None or record.updated_at is None:
+    if record.pk is None:
         return ""
-    return record.updated_at.astimezone(datetime.UTC).isoformat()
+    return str(record.version)
 
 
 def parse_version(value):
-    """The aware datetime a posted token stands for, or None if it is not one."""
-    if not isinstance(value, str) or not value or len(value) > 64:
+    """The version number a posted token stands for, or None if it is not one."""
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
         return None
-    try:
-        parsed = datetime.datetime.fromisoformat(value)
-    except ValueError:
+    if len(value) > 10:  # more than a PositiveIntegerField holds
         return None
-    if parsed.tzinfo is None:
-        return None
-    return parsed
+    return int(value)
 
 
 class VersionedFormMixin:
@@ -91,15 +91,15 @@ class EditConflict(Exception):
 def changes_since(record, since, *, user, until=None):
     """The history entries of ``record`` newer than version ``since``, newest first.
 
-    A version is newer when its snapshot's ``updated_at`` is; with ``since`` None
+    A history row is newer when the version it saved is; with ``since`` None
     (unknown) the latest few are returned. ``until`` (a version) leaves out later ones.
     """
     entries = record_changes(record, user=user, limit=HISTORY_LIMIT)
     if since is None:
         return entries[:UNKNOWN_VERSION_CHANGES]
-    newer = record.history.filter(updated_at__gt=since)
+    newer = record.history.filter(version__gt=since)
     if until is not None:
-        newer = newer.filter(updated_at__lte=until)
+        newer = newer.filter(version__lte=until)
     moments = set(newer.values_list("history_date", flat=True))
     return [entry for entry in entries if entry.when in moments]
 
@@ -113,7 +113,7 @@ def lock_unchanged(record, posted_version, *, user):
     try:
         current = (
             model._base_manager.select_for_update()
-            .values_list("updated_at", flat=True)
+            .values_list("version", flat=True)
             .get(pk=record.pk)
         )
     except model.DoesNotExist:
@@ -124,7 +124,7 @@ def lock_unchanged(record, posted_version, *, user):
     # Read while the row is locked, so the list ends at the version handed out.
     raise EditConflict(
         record=record,
-        version=current.astimezone(datetime.UTC).isoformat(),
+        version=str(current),
         version_known=since is not None,
         changes=changes_since(record, since, user=user, until=current),
     )

@@ -42,12 +42,10 @@ def _m2m_relation(history_model, field_name):
     return None, None
 
 
-def _tracked_fields(record):
-    history_model = record.history.model
-    excluded = set(getattr(record.history, "excluded_fields", ()) or ())
-    return [
-        f for f in history_model.tracked_fields if f.editable and f.name not in excluded
-    ]
+def _tracked_fields(history_model):
+    """The fields ``diff_against`` compares by default (tracked and editable: not
+    ``updated_at`` nor ``version``), by name, in the model's order."""
+    return {f.name: f for f in history_model.tracked_fields if f.editable}
 
 
 def _labels(model, ids, user):
@@ -61,13 +59,18 @@ def _labels(model, ids, user):
 
 
 def record_changes(record, *, user, limit=200):
-    """The record's history, newest first, as ``HistoryEntry`` objects."""
+    """The record's history, newest first, as ``HistoryEntry`` objects.
+
+    Each version is compared with the one before by simple-history's
+    ``diff_against``, many-to-many fields aside: it would read their snapshot rows
+    with two queries per field and version, where here they are prefetched once.
+    """
     model = type(record)
-    fields = _tracked_fields(record)
-    m2m_names = [
-        f.name for f in getattr(record.history.model, "_history_m2m_fields", [])
-    ]
-    m2m = {name: _m2m_relation(record.history.model, name) for name in m2m_names}
+    history_model = record.history.model
+    fields = _tracked_fields(history_model)
+    position = {name: index for index, name in enumerate(fields)}
+    m2m_names = [f.name for f in getattr(history_model, "_history_m2m_fields", [])]
+    m2m = {name: _m2m_relation(history_model, name) for name in m2m_names}
     queryset = record.history.select_related("history_user").order_by(
         "-history_date", "-history_id"
     )
@@ -88,7 +91,7 @@ def record_changes(record, *, user, limit=200):
     # Collect every foreign-key value once, to name them in one query per model.
     wanted = {}
     for version in versions:
-        for f in fields:
+        for f in fields.values():
             if isinstance(f, models.ForeignKey):
                 value = getattr(version, f.attname)
                 if value is not None:
@@ -109,6 +112,9 @@ def record_changes(record, *, user, limit=200):
             return str(_("Yes") if value else _("No"))
         return str(value)
 
+    def changed(f, old, new):
+        return FieldChange(str(f.verbose_name), show(f, old), show(f, new))
+
     entries = []
     previous = None
     for version in versions:
@@ -117,15 +123,18 @@ def record_changes(record, *, user, limit=200):
             author=version.history_user,
             kind=version.history_type,
         )
-        for f in fields:
-            new = getattr(version, f.attname)
-            old = getattr(previous, f.attname) if previous is not None else None
-            if previous is None and version.history_type != "+":
-                continue
-            if old != new and not (previous is None and new in (None, "")):
+        if previous is not None:
+            delta = version.diff_against(previous, excluded_fields=m2m_names)
+            for change in sorted(delta.changes, key=lambda c: position[c.field]):
                 entry.changes.append(
-                    FieldChange(str(f.verbose_name), show(f, old), show(f, new))
+                    changed(fields[change.field], change.old, change.new)
                 )
+        elif version.history_type == "+":
+            # A creation: the values it was created with.
+            for f in fields.values():
+                value = getattr(version, f.attname)
+                if value not in (None, ""):
+                    entry.changes.append(changed(f, None, value))
         for name in m2m_names:
             new_ids = m2m_ids(version, name)
             old_ids = m2m_ids(previous, name) if previous is not None else frozenset()

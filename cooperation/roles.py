@@ -9,8 +9,10 @@ receiver, so a permission added by a later migration reaches its roles);
 ``sync_roles`` can be run again at any time (``seed_demo`` does).
 """
 
-from django.apps import apps as global_apps
+from django.apps import apps
 from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.db import DEFAULT_DB_ALIAS
 
 VIEWER = "Viewer"
 EDITOR = "Editor"
@@ -69,38 +71,36 @@ ROLES = {
 }
 
 
-def sync_roles():
+def sync_roles(using=DEFAULT_DB_ALIAS):
     """Create or update the role groups and their permissions."""
-    # Permissions are normally created after all migrations; roles need them now.
-    for app_config in global_apps.get_app_configs():
-        create_permissions(app_config, verbosity=0)
-    apps = global_apps
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    cooperation = Permission.objects.filter(content_type__app_label="cooperation")
+    # Outside ``migrate`` (seed_demo), a model added since may have no permissions yet.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+    cooperation = Permission.objects.using(using).filter(
+        content_type__app_label="cooperation"
+    )
+    groups = Group.objects.using(using)
     for name, codenames in ROLES.items():
-        group, _ = Group.objects.get_or_create(name=name)
+        group, _ = groups.get_or_create(name=name)
         permissions = list(cooperation.filter(codename__in=codenames))
         missing = set(codenames) - {p.codename for p in permissions}
         if missing:
             raise RuntimeError(f"Role {name}: unknown permissions {sorted(missing)}")
         group.permissions.set(permissions)
-    administrator, _ = Group.objects.get_or_create(name=ADMINISTRATOR)
+    administrator, _ = groups.get_or_create(name=ADMINISTRATOR)
     administrator.permissions.set(
         list(cooperation)
         + list(
-            Permission.objects.filter(
+            Permission.objects.using(using).filter(
                 content_type__app_label="auth", content_type__model="group"
             )
         )
     )
 
 
-def sync_roles_after_migrate(sender, using="default", **kwargs):
-    """``post_migrate`` receiver: keep the roles in step with the code."""
-    from django.db import connections
-
-    tables = connections[using].introspection.table_names()
-    if "auth_group" not in tables or "auth_permission" not in tables:
-        return  # migrated backwards past auth: nothing to keep in sync
-    sync_roles()
+def sync_roles_after_migrate(sender, using=DEFAULT_DB_ALIAS, plan=None, **kwargs):
+    """``post_migrate`` receiver (connected by ``CooperationConfig.ready``): keep the
+    roles in step with the code after every ``migrate``."""
+    if plan and all(backwards for _migration, backwards in plan):
+        return  # migrated backwards (perhaps past auth): nothing to bring up to date
+    sync_roles(using=using)

@@ -7,10 +7,12 @@ from .views import (
     history,
     initiatives,
     lookups,
+    meeting_forms,
     meetings,
     nations,
     profile,
     recommendations,
+    records,
     scheduling,
 )
 
@@ -52,7 +54,7 @@ urlpatterns = [
     ),
     # Meetings, with the assessments and evaluations recorded from their page
     path("meetings/", meetings.meeting_list, name="meeting-list"),
-    path("meetings/new/", meetings.meeting_create, name="meeting-create"),
+    path("meetings/new/", meeting_forms.meeting_create, name="meeting-create"),
     path(
         "meetings/find-a-time/",
         scheduling.meeting_find_time,
@@ -69,7 +71,7 @@ urlpatterns = [
         name="calendar-subscription",
     ),
     path("calendar/feed/<str:token>.ics", calendar.calendar_feed, name="calendar-feed"),
-    path("meetings/<int:pk>/edit/", meetings.meeting_edit, name="meeting-edit"),
+    path("meetings/<int:pk>/edit/", meeting_forms.meeting_edit, name="meeting-edit"),
     path("meetings/<int:pk>/cancel/", meetings.meeting_cancel, name="meeting-cancel"),
     path(
         "meetings/<int:pk>/minutes/", meetings.meeting_minutes, name="meeting-minutes"
@@ -82,22 +84,22 @@ urlpatterns = [
     path("meetings/<int:pk>/history/", history.meeting_history, name="meeting-history"),
     path(
         "meetings/<int:pk>/assessments/new/",
-        meetings.assessment_create,
+        records.assessment_create,
         name="assessment-create",
     ),
     path(
         "meetings/<int:pk>/assessments/<int:assessment_pk>/edit/",
-        meetings.assessment_edit,
+        records.assessment_edit,
         name="assessment-edit",
     ),
     path(
         "meetings/<int:pk>/evaluations/new/",
-        meetings.evaluation_create,
+        records.evaluation_create,
         name="evaluation-create",
     ),
     path(
         "meetings/<int:pk>/evaluations/<int:evaluation_pk>/edit/",
-        meetings.evaluation_edit,
+        records.evaluation_edit,
         name="evaluation-edit",
     ),
     path(

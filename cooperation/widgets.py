@@ -156,8 +156,8 @@ class AutocompleteModelChoiceField(RememberChosenMixin, forms.ModelChoiceField):
 class AutocompleteModelMultipleChoiceField(
     RememberChosenMixin, forms.ModelMultipleChoiceField
 ):
-    def _check_values(self, value):
-        queryset = super()._check_values(value)  # evaluated: no second query
+    def clean(self, value):
+        queryset = super().clean(value)  # evaluated by the check: no second query
         self.remember(queryset)
         return queryset
 
@@ -165,12 +165,17 @@ class AutocompleteModelMultipleChoiceField(
 class UserChoiceMixin:
     """People are named with their nation; the nation is read with them."""
 
-    def _set_queryset(self, queryset):
+    @property
+    def queryset(self):
+        return forms.ModelChoiceField.queryset.fget(self)
+
+    @queryset.setter
+    def queryset(self, queryset):
+        # Whenever it is set (by the constructor, a form, a copy): the nation is
+        # read with the person, for the label.
         if queryset is not None:
             queryset = queryset.select_related("nation")
-        super()._set_queryset(queryset)
-
-    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+        forms.ModelChoiceField.queryset.fset(self, queryset)
 
     def label_from_instance(self, obj):
         return user_label(obj)

@@ -5,6 +5,46 @@ from django.utils import timezone, translation
 
 from tests import factories
 
+# ------------------------------------------------------------------ the slow tiers
+# Each test of a slow tier is marked with its tier and with ``slow``: ``make
+# test-fast`` runs ``-m "not slow"``, ``make test`` and ``.ci/run`` run everything.
+# The tiers are told apart by where a test lives and what it starts, so a test added
+# to one of these modules, or using one of these servers, joins its tier by itself.
+
+# Modules whose every test is in a tier (paths from the project's root).
+SLOW_MODULES = {
+    "tests/e2e/test_journeys.py": ("browser",),
+    "tests/e2e/test_accessibility.py": ("browser", "accessibility"),
+    # find-python runs in a shell; settings are imported in a fresh interpreter.
+    "tests/test_tooling.py": ("subprocess",),
+    # Seeds the demo and follows every link of every page as each demo user.
+    "tests/test_navigation.py": ("crawl",),
+}
+# Module fixtures that start gunicorn (``tests.servers.gunicorn``) for their tests.
+SERVER_FIXTURES = {"production_server", "server_without_database"}
+
+
+def _slow_tiers(item):
+    module = item.nodeid.split("::", 1)[0]  # relative to the project's root
+    tiers = set(SLOW_MODULES.get(module, ()))
+    if SERVER_FIXTURES.intersection(item.fixturenames):
+        tiers.add("subprocess")
+    # tests/test_translations.py: a test that runs GNU gettext (msgfmt, makemessages)
+    # finds the tool through ``gettext_tool``.
+    function = getattr(item, "function", None)
+    if function is not None and "gettext_tool" in function.__code__.co_names:
+        tiers.add("catalogue")
+    return tiers
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        tiers = _slow_tiers(item)
+        for tier in sorted(tiers):
+            item.add_marker(tier)
+        if tiers:
+            item.add_marker("slow")
+
 
 @pytest.fixture
 def colombia(db):

@@ -780,7 +780,9 @@ def changed_pages(before, after):
 
 
 def feed_violations(world):
-    token = invitation_services.calendar_token_create(user=world.brazilian)
+    token = invitation_services.calendar_token_create(
+        user=world.brazilian, acting_user=world.brazilian
+    )
     url = reverse("cooperation:calendar-feed", args=[token])
     response = Client().get(url)
     violations = []

@@ -285,7 +285,7 @@ def test_meeting_page_offers_an_editor_only_their_own_nations_rows(
 
 
 def publish(meeting, user):
-    meeting_services.meeting_publish_minutes(meeting=meeting, user=user)
+    meeting_services.meeting_publish_minutes(meeting=meeting, acting_user=user)
     meeting.refresh_from_db()
 
 
@@ -358,7 +358,9 @@ def test_coordinator_corrects_a_locked_assessment_only_with_a_reason(
     refused = client.post(url, form_data(colombian_assessment, threat_level="4"))
 
     assert refused.status_code == 400
-    assert refused.context["form"].errors["reason"] == [str(assessment_services.REASON_REQUIRED)]
+    assert refused.context["form"].errors["reason"] == [
+        str(assessment_services.REASON_REQUIRED)
+    ]
     assert snapshot(colombian_assessment) == before
 
     reason = "The Colombian delegation sent the corrected figures."
@@ -788,7 +790,7 @@ def test_carried_over_review_of_a_withheld_recommendation_names_no_reference(
         released_to=[colombia],
     )
 
-    (item,) = meeting_services.meeting_carry_over(meeting=held)
+    (item,) = meeting_services.meeting_carry_over(meeting=held, acting_user=None)
 
     assert (item.meeting, item.kind, item.recommendation) == (
         following,

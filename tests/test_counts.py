@@ -144,9 +144,7 @@ def _permission_queries(sqls):
     return sum("auth_permission" in sql for sql in sqls)
 
 
-def test_permissions_are_read_once_then_kept_until_they_change(
-    client, colombian_user
-):
+def test_permissions_are_read_once_then_kept_until_they_change(client, colombian_user):
     from django.contrib.auth.models import Group, Permission
 
     editors = Group.objects.create(name="Test editors")

@@ -70,7 +70,9 @@ def test_anonymous_pages_are_not_stored_and_cost_no_query(
 
 
 def test_the_calendar_feed_is_not_stored(client, colombian_user):
-    token = invitation_services.calendar_token_create(user=colombian_user)
+    token = invitation_services.calendar_token_create(
+        user=colombian_user, acting_user=colombian_user
+    )
     response = client.get(reverse("cooperation:calendar-feed", args=[token]))
     assert response.status_code == 200
     assert_not_stored(response)

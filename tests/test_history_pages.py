@@ -44,7 +44,7 @@ def test_releasability_changes_appear_in_the_history(
         released_to_all=False, released_to=[colombia]
     )
     services.record_release(
-        record=recommendation, user=superuser, released_to=[colombia, brazil]
+        record=recommendation, acting_user=superuser, released_to=[colombia, brazil]
     )
     client.force_login(superuser)
     response = client.get(

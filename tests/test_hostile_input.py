@@ -952,7 +952,9 @@ def test_an_answer_to_a_meeting_that_is_over_is_refused_by_the_service(
 ):
     with pytest.raises(ValidationError) as error:
         invitation_services.invitation_respond(
-            invitation=ended_invitation, user=world.brazilian, response="accepted"
+            invitation=ended_invitation,
+            acting_user=world.brazilian,
+            response="accepted",
         )
 
     assert error.value.code == "ended"

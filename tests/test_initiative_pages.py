@@ -14,9 +14,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cooperation import services
 from cooperation.concurrency import version_token
 from cooperation.models import Initiative, InitiativeEvaluation, Participation
+from cooperation.services import releasability
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -966,7 +966,7 @@ def test_edit_is_all_or_nothing_when_a_later_step_fails(
     def refuse(**kwargs):
         raise ValidationError("Release refused.")
 
-    monkeypatch.setattr(services, "record_release", refuse)
+    monkeypatch.setattr(releasability, "record_release", refuse)
     data = _form_data(
         initiative.owner,
         [

@@ -180,7 +180,7 @@ def test_meeting_notify_mails_each_attendee_an_invite_ics_request(
 ):
     invite(meeting, portuguese_attendee, english_attendee)
 
-    sent = services.meeting_notify(meeting=meeting, kind="request")
+    sent = services.meeting_notify(meeting=meeting, kind="request", acting_user=None)
 
     assert sent == 2
     assert len(mail.outbox) == 2
@@ -208,14 +208,14 @@ def test_meeting_notify_raises_sequence_on_each_change_and_keeps_the_uid(
     meeting, english_attendee
 ):
     invite(meeting, english_attendee)
-    services.meeting_notify(meeting=meeting, kind="request")
+    services.meeting_notify(meeting=meeting, kind="request", acting_user=None)
     first_uid = str(parse(attachment_of(mail.outbox[0]).content)[1][0]["UID"])
 
     for expected_sequence in (1, 2):
         meeting.starts_at += datetime.timedelta(hours=1)
         meeting.ends_at += datetime.timedelta(hours=1)
         meeting.save()
-        services.meeting_notify(meeting=meeting, kind="request")
+        services.meeting_notify(meeting=meeting, kind="request", acting_user=None)
         meeting.refresh_from_db()
         assert meeting.sequence == expected_sequence
         message = mail.outbox[-1]
@@ -232,12 +232,12 @@ def test_cancellation_mails_method_cancel_with_status_cancelled_once(
     meeting, portuguese_attendee, english_attendee
 ):
     invite(meeting, portuguese_attendee, english_attendee)
-    services.meeting_notify(meeting=meeting, kind="request")
+    services.meeting_notify(meeting=meeting, kind="request", acting_user=None)
     mail.outbox.clear()
 
     meeting.status = AssessmentMeeting.Status.CANCELLED
     meeting.save()
-    sent = services.meeting_notify(meeting=meeting, kind="cancel")
+    sent = services.meeting_notify(meeting=meeting, kind="cancel", acting_user=None)
 
     assert sent == 2
     message = mail_to(english_attendee)[0]
@@ -254,7 +254,9 @@ def test_cancellation_mails_method_cancel_with_status_cancelled_once(
     ).exists()
 
     # Called again (say the cancel is saved twice): nothing more goes out.
-    assert services.meeting_notify(meeting=meeting, kind="cancel") == 0
+    assert (
+        services.meeting_notify(meeting=meeting, kind="cancel", acting_user=None) == 0
+    )
     assert len(mail.outbox) == 2
 
 
@@ -262,14 +264,14 @@ def test_cancellation_goes_only_to_attendees_who_were_invited(
     meeting, english_attendee, portuguese_attendee
 ):
     invite(meeting, english_attendee)
-    services.meeting_notify(meeting=meeting, kind="request")
+    services.meeting_notify(meeting=meeting, kind="request", acting_user=None)
     # Added after the invitations went out, and never sent one.
     invite(meeting, portuguese_attendee)
     mail.outbox.clear()
 
     meeting.status = AssessmentMeeting.Status.CANCELLED
     meeting.save()
-    services.meeting_notify(meeting=meeting, kind="cancel")
+    services.meeting_notify(meeting=meeting, kind="cancel", acting_user=None)
 
     assert [message.to for message in mail.outbox] == [[english_attendee.email]]
 
@@ -279,7 +281,7 @@ def test_invitation_is_rendered_in_the_recipients_language_and_time_zone(
 ):
     invite(meeting, portuguese_attendee, english_attendee)
 
-    services.meeting_notify(meeting=meeting, kind="request")
+    services.meeting_notify(meeting=meeting, kind="request", acting_user=None)
 
     portuguese = mail_to(portuguese_attendee)[0]
     english = mail_to(english_attendee)[0]
@@ -312,7 +314,7 @@ def test_withheld_meeting_is_not_mailed_to_attendees_of_other_nations(
     )
     invite(meeting, english_attendee, portuguese_attendee)
 
-    services.meeting_notify(meeting=meeting, kind="request")
+    services.meeting_notify(meeting=meeting, kind="request", acting_user=None)
 
     assert [message.to for message in mail.outbox] == [[english_attendee.email]]
     assert not SentNotification.objects.filter(recipient=portuguese_attendee).exists()
@@ -329,7 +331,9 @@ def test_no_invitation_for_a_meeting_that_is_not_scheduled(
     meeting.save()
     invite(meeting, english_attendee)
 
-    assert services.meeting_notify(meeting=meeting, kind="request") == 0
+    assert (
+        services.meeting_notify(meeting=meeting, kind="request", acting_user=None) == 0
+    )
     assert mail.outbox == []
 
 
@@ -339,7 +343,9 @@ def test_meeting_notify_skips_attendees_without_an_email_address(
     silent = factories.UserFactory(username="silent", email="")
     invite(meeting, english_attendee, silent)
 
-    assert services.meeting_notify(meeting=meeting, kind="request") == 1
+    assert (
+        services.meeting_notify(meeting=meeting, kind="request", acting_user=None) == 1
+    )
     assert [message.to for message in mail.outbox] == [[english_attendee.email]]
 
 
@@ -353,7 +359,7 @@ def test_invitation_respond_records_the_answer_and_time(
     assert invitation.responded_at is None
 
     services.invitation_respond(
-        invitation=invitation, user=english_attendee, response="tentative"
+        invitation=invitation, acting_user=english_attendee, response="tentative"
     )
 
     invitation.refresh_from_db()
@@ -366,7 +372,7 @@ def test_only_the_invitee_may_answer(meeting, english_attendee, portuguese_atten
 
     with pytest.raises(PermissionDenied):
         services.invitation_respond(
-            invitation=invitation, user=portuguese_attendee, response="accepted"
+            invitation=invitation, acting_user=portuguese_attendee, response="accepted"
         )
 
     invitation.refresh_from_db()
@@ -379,7 +385,7 @@ def test_invitation_respond_rejects_other_answers(meeting, english_attendee, res
 
     with pytest.raises(ValidationError):
         services.invitation_respond(
-            invitation=invitation, user=english_attendee, response=response
+            invitation=invitation, acting_user=english_attendee, response=response
         )
 
 
@@ -390,7 +396,7 @@ def test_a_cancelled_meeting_cannot_be_answered(meeting, english_attendee):
 
     with pytest.raises(ValidationError):
         services.invitation_respond(
-            invitation=invitation, user=english_attendee, response="accepted"
+            invitation=invitation, acting_user=english_attendee, response="accepted"
         )
 
 
@@ -617,7 +623,9 @@ def test_a_failed_send_is_retried_on_the_next_run(
 
 
 def test_calendar_token_is_stored_only_as_its_sha256(english_attendee):
-    token = services.calendar_token_create(user=english_attendee)
+    token = services.calendar_token_create(
+        user=english_attendee, acting_user=english_attendee
+    )
 
     stored = User.objects.get(pk=english_attendee.pk).calendar_token_hash
     assert len(token) >= 40
@@ -628,19 +636,25 @@ def test_calendar_token_is_stored_only_as_its_sha256(english_attendee):
 
 
 def test_revoked_and_replaced_tokens_find_nobody(english_attendee):
-    old = services.calendar_token_create(user=english_attendee)
-    new = services.calendar_token_create(user=english_attendee)
+    old = services.calendar_token_create(
+        user=english_attendee, acting_user=english_attendee
+    )
+    new = services.calendar_token_create(
+        user=english_attendee, acting_user=english_attendee
+    )
 
     assert services.calendar_feed_user(old) is None
     assert services.calendar_feed_user(new) == english_attendee
 
-    services.calendar_token_revoke(user=english_attendee)
+    services.calendar_token_revoke(user=english_attendee, acting_user=english_attendee)
     assert services.calendar_feed_user(new) is None
     assert services.calendar_feed_user("") is None
 
 
 def test_inactive_user_token_finds_nobody(english_attendee):
-    token = services.calendar_token_create(user=english_attendee)
+    token = services.calendar_token_create(
+        user=english_attendee, acting_user=english_attendee
+    )
     english_attendee.is_active = False
     english_attendee.save()
 

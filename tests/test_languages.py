@@ -195,7 +195,7 @@ def test_invitation_without_a_preference_is_in_the_nations_language(db, brazil):
     meeting = factories.AssessmentMeetingFactory(released_to_all=True)
     factories.InvitationFactory(meeting=meeting, user=user)
 
-    invitations.meeting_notify(meeting=meeting, kind="request")
+    invitations.meeting_notify(meeting=meeting, kind="request", acting_user=None)
 
     (message,) = [m for m in mail.outbox if m.to == ["b@example.org"]]
     assert message.extra_headers["Content-Language"] == "pt-br"

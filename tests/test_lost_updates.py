@@ -8,6 +8,7 @@ is run with two threads against PostgreSQL, where the row lock decides who wins.
 
 import datetime
 import threading
+import zoneinfo
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -160,16 +161,53 @@ def test_edit_form_carries_the_version_it_was_loaded_from(initiative, editors):
 
     token = response.context["form"][VERSION_FIELD].value()
     assert token == version_token(initiative)
-    assert parse_version(token) == initiative.updated_at
+    assert parse_version(token) == initiative.version
     assert f'type="hidden" name="version" value="{token}"' in response.content.decode()
 
 
 @pytest.mark.parametrize(
     "value",
-    ["", "yesterday", "2026-13-45T99:00:00+00:00", "2026-01-01T10:00:00", "x" * 500],
+    [
+        "",
+        "yesterday",
+        "2026-01-01T10:00:00+00:00",  # a time, as versions were once carried
+        "-1",
+        "1.5",
+        " 2",
+        "\uff12",  # a digit, but not an ASCII one
+        "9" * 11,
+        "x" * 500,
+    ],
 )
 def test_missing_or_malformed_versions_are_not_versions(value):
     assert parse_version(value) is None
+
+
+def test_every_save_raises_the_version_and_its_history_row_carries_it(initiative):
+    assert initiative.version == 1
+    initiative.title = "Andean task force II"
+    initiative.save()
+    assert initiative.version == 2
+    initiative.summary = "Only the summary."
+    initiative.save(update_fields=["summary"])
+
+    assert initiative.version == 3
+    initiative.refresh_from_db()
+    assert initiative.version == 3
+    assert initiative.history.latest("history_date").version == 3
+
+
+def test_two_copies_saved_from_one_version_never_share_a_number(initiative):
+    """The database adds one to what it holds, not to what a copy read earlier, so a
+    form loaded after the first save cannot pass for one loaded after the second."""
+    first = Initiative.objects.get(pk=initiative.pk)
+    second = Initiative.objects.get(pk=initiative.pk)
+    first.save()
+    second.save()
+
+    assert (first.version, second.version) == (2, 3)
+    initiative.refresh_from_db()
+    assert initiative.version == 3
 
 
 def test_meeting_and_recommendation_forms_render_the_version(
@@ -242,7 +280,9 @@ def test_conflict_lists_only_changes_newer_than_the_users_version(initiative, ed
     assert len(conflict_on(response).changes) == 1
 
 
-@pytest.mark.parametrize("token", [None, "", "garbled", "2001-01-01T00:00:00+00:00"])
+@pytest.mark.parametrize(
+    "token", [None, "", "garbled", "2001-01-01T00:00:00+00:00", "0", "99"]
+)
 def test_initiative_edit_without_a_valid_current_version_asks_again(
     initiative, editors, token
 ):
@@ -329,18 +369,23 @@ def test_meeting_edit_with_a_garbled_version_asks_again_and_saves_nothing(
 def test_stale_edit_of_following_occurrences_changes_none_of_them(editors, colombia):
     ana, bruno = editors
     ana.user_permissions.add(Permission.objects.get(codename="add_assessmentmeeting"))
-    series = meeting_services.meeting_schedule_series(
-        user=ana,
-        title="Border review",
-        frequency="weekly",
-        interval=1,
-        starts_on=timezone.localdate() + datetime.timedelta(days=7),
-        start_time=datetime.time(10, 0),
-        duration_minutes=60,
-        time_zone="America/Bogota",
-        count=3,
-        location="Bogotá",
+    starts_at = datetime.datetime.combine(
+        timezone.localdate() + datetime.timedelta(days=7),
+        datetime.time(10, 0),
+        zoneinfo.ZoneInfo("America/Bogota"),
     )
+    plan = meeting_services.meeting_plan(
+        details=meeting_services.MeetingDetails(
+            title="Border review",
+            starts_at=starts_at,
+            ends_at=starts_at + datetime.timedelta(hours=1),
+            time_zone="America/Bogota",
+            location="Bogotá",
+        ),
+        acting_user=ana,
+        repeat=meeting_services.Repeat(frequency="weekly", count=3),
+    )
+    series = meeting_services.meeting_create(plan=plan, acting_user=ana)[0].series
     first, second, third = series.occurrences.order_by("occurrence_number")
     ana_client, bruno_client = client_for(ana), client_for(bruno)
     loaded = page_data(ana_client.get(meeting_url(second)))
@@ -413,7 +458,7 @@ def test_recommendation_edit_after_a_status_change_asks_again(recommendation, ed
     loaded = page_data(ana.get(url))
     services.recommendation_transition(
         recommendation=recommendation,
-        user=editors[1],
+        acting_user=editors[1],
         to_status="accepted",
         note="Agreed at the plenary.",
         progress=None,

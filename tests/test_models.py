@@ -1412,16 +1412,3 @@ def test_overdue_recommendations_are_open_and_past_their_due_date():
 
     assert set(Recommendation.objects.overdue()) == overdue
     assert {r for r in Recommendation.objects.all() if r.is_overdue()} == overdue
-
-
-def test_with_progress_reads_the_progress_kept_on_the_row():
-    """The progress is stored on the recommendation by the services (and, for rows
-    from before, by migration 0008, whose test in test_services covers the latest
-    update and ties); ``with_progress()`` and ``current_progress`` remain for older
-    callers and compute nothing."""
-    recommendation = factories.RecommendationFactory(progress=60)
-    factories.RecommendationUpdateFactory(recommendation=recommendation, progress=60)
-
-    annotated = Recommendation.objects.with_progress().get(pk=recommendation.pk)
-
-    assert annotated.current_progress == annotated.progress == 60

@@ -127,12 +127,25 @@ def test_dashboard_hides_records_not_released_to_brazil(
 
 
 def test_dashboard_marks_overdue_recommendations(client, colombian_user):
+    today = timezone.localdate()
     factories.RecommendationFactory(
-        title="Late item", due_date=timezone.localdate() - datetime.timedelta(days=3)
+        title="Late item", due_date=today - datetime.timedelta(days=3)
+    )
+    factories.RecommendationFactory(
+        title="On-time item", due_date=today + datetime.timedelta(days=3)
     )
     client.force_login(colombian_user)
     response = client.get("/")
-    assert b"Overdue" in response.content
+    # "Overdue" is in the panel's heading whatever it lists: look at its rows.
+    html = response.content.decode()
+    panel = html[html.index('aria-labelledby="overdue-heading"') :]
+    panel = panel[: panel.index("</section>")]
+    assert [r.title for r in response.context["overdue_recommendations"]] == [
+        "Late item"
+    ]
+    assert "Late item" in panel
+    assert ">Overdue</span>" in panel
+    assert "On-time item" not in panel
 
 
 def test_pages_carry_a_strict_content_security_policy(client, colombian_user):

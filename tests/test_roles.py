@@ -1,7 +1,12 @@
-"""Roles are groups with permissions, created by migration; the server enforces them."""
+"""Roles are groups with permissions, kept in step with ``cooperation.roles`` after
+every ``migrate``; the server enforces them."""
+
+import pathlib
 
 import pytest
-from django.contrib.auth.models import Group
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
+from django.core.management.sql import emit_post_migrate_signal
 from django.urls import reverse
 
 from cooperation import roles
@@ -16,8 +21,33 @@ def _member(role, nation=None):
     return user
 
 
-def test_migration_creates_every_role():
+def test_migrate_creates_every_role():
     assert set(Group.objects.values_list("name", flat=True)) >= set(roles.ALL)
+
+
+def test_migrate_brings_changed_roles_back_to_their_definition():
+    editor = Group.objects.get(name=roles.EDITOR)
+    editor.permissions.remove(Permission.objects.get(codename="add_recommendation"))
+    editor.permissions.add(Permission.objects.get(codename="delete_initiative"))
+    Group.objects.filter(name=roles.SCHEDULER).delete()
+
+    # What ``migrate`` sends once every migration has run.
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default", plan=[])
+
+    codenames = set(editor.permissions.values_list("codename", flat=True))
+    assert "add_recommendation" in codenames
+    assert "delete_initiative" not in codenames
+    scheduler = Group.objects.get(name=roles.SCHEDULER)
+    assert scheduler.permissions.filter(codename="add_assessmentmeeting").exists()
+
+
+def test_no_migration_imports_the_live_roles():
+    """A migration runs against the models as they were; ``cooperation.roles`` is
+    today's code and is applied after ``migrate`` instead."""
+    migrations = pathlib.Path(apps.get_app_config("cooperation").path, "migrations")
+    for path in migrations.glob("0*.py"):
+        assert "cooperation.roles" not in path.read_text(encoding="utf-8"), path.name
+        assert "from cooperation import" not in path.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

@@ -92,7 +92,7 @@ def test_rerun_keeps_records_edited_since_the_first_run(seeded):
     )
     services.recommendation_transition(
         recommendation=recommendation,
-        user=User.objects.get(username="coordinator"),
+        acting_user=User.objects.get(username="coordinator"),
         to_status=Recommendation.Status.ACCEPTED,
         note="Accepted after the demo was loaded.",
     )

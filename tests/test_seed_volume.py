@@ -175,7 +175,7 @@ def test_a_recommendation_raised_afterwards_takes_a_fresh_reference(seeded):
         assert ReferenceCounter.objects.get(year=year).last_number == highest + 1
 
     raised = services.recommendation_create(
-        author=User.objects.get(username="coordinator"),
+        acting_user=User.objects.get(username="coordinator"),
         title="Raised after the volume",
         description="Through the service.",
         focus_area=FocusArea.objects.first(),

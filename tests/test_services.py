@@ -43,7 +43,7 @@ def reference(number, year=None):
 
 def raise_recommendation(author, **overrides):
     return services.recommendation_create(
-        author=author,
+        acting_user=author,
         title=overrides.pop("title", "Share radar tracks"),
         description="Within 24 hours of detection.",
         focus_area=overrides.pop("focus_area", None) or factories.FocusAreaFactory(),
@@ -129,7 +129,20 @@ def test_raising_a_recommendation_starts_its_timeline(author, colombia, brazil):
     assert update.author == author
     assert update.note == "Recommendation raised."
     assert list(recommendation.nations.all()) == [colombia]
+    # The author may not manage releasability: released to their own nation only.
+    assert list(recommendation.released_to.all()) == [colombia]
+    assert not recommendation.released_to_all
+
+
+def test_a_releasability_manager_raises_a_recommendation_released_as_asked(
+    superuser, colombia, brazil
+):
+    recommendation = raise_recommendation(superuser, released_to=[colombia, brazil])
     assert set(recommendation.released_to.all()) == {colombia, brazil}
+    assert not recommendation.released_to_all
+
+    everyone = raise_recommendation(superuser, released_to_all=True)
+    assert everyone.released_to_all
 
 
 def test_raising_a_recommendation_keeps_the_authors_note(author):
@@ -200,7 +213,7 @@ def test_concurrent_transitions_from_the_same_status_let_only_one_through():
     def accept(index):
         return services.recommendation_transition(
             recommendation=Recommendation.objects.get(pk=recommendation.pk),
-            user=author,
+            acting_user=author,
             to_status=Status.ACCEPTED,
             note=f"Accepted by clerk {index}.",
             expected_status=Status.PROPOSED,
@@ -277,7 +290,7 @@ def test_allowed_transition_moves_the_status_and_records_an_update(pair, clerk):
 
     update = services.recommendation_transition(
         recommendation=recommendation,
-        user=clerk,
+        acting_user=clerk,
         to_status=to_status,
         note="  Agreed at the steering group.  ",
     )
@@ -302,7 +315,7 @@ def test_disallowed_transition_is_refused_and_changes_nothing(pair, clerk):
     with pytest.raises(ValidationError) as excinfo:
         services.recommendation_transition(
             recommendation=recommendation,
-            user=clerk,
+            acting_user=clerk,
             to_status=to_status,
             note="Trying anyway.",
         )
@@ -317,7 +330,10 @@ def test_transition_to_an_unknown_status_is_refused(clerk):
     recommendation = recommendation_in(Status.PROPOSED)
     with pytest.raises(ValidationError) as excinfo:
         services.recommendation_transition(
-            recommendation=recommendation, user=clerk, to_status="archived", note="x"
+            recommendation=recommendation,
+            acting_user=clerk,
+            to_status="archived",
+            note="x",
         )
     assert excinfo.value.code == "illegal_transition"
     recommendation.refresh_from_db()
@@ -331,7 +347,7 @@ def test_reopening_needs_the_reopen_permission(pair, clerk, reopener):
     with pytest.raises(ValidationError) as excinfo:
         services.recommendation_transition(
             recommendation=recommendation,
-            user=clerk,
+            acting_user=clerk,
             to_status=to_status,
             note="New evidence.",
         )
@@ -339,7 +355,7 @@ def test_reopening_needs_the_reopen_permission(pair, clerk, reopener):
 
     update = services.recommendation_transition(
         recommendation=recommendation,
-        user=reopener,
+        acting_user=reopener,
         to_status=to_status,
         note="New evidence.",
     )
@@ -357,7 +373,7 @@ def test_the_reopen_permission_does_not_open_other_moves(
     with pytest.raises(ValidationError) as excinfo:
         services.recommendation_transition(
             recommendation=recommendation,
-            user=reopener,
+            acting_user=reopener,
             to_status=to_status,
             note="New evidence.",
         )
@@ -385,7 +401,7 @@ def test_a_transition_needs_a_note(note, clerk):
     with pytest.raises(ValidationError) as excinfo:
         services.recommendation_transition(
             recommendation=recommendation,
-            user=clerk,
+            acting_user=clerk,
             to_status=Status.ACCEPTED,
             note=note,
         )
@@ -400,7 +416,7 @@ def test_a_missing_note_is_reported_with_its_code(clerk):
     with pytest.raises(ValidationError) as excinfo:
         services.recommendation_transition(
             recommendation=recommendation,
-            user=clerk,
+            acting_user=clerk,
             to_status=Status.ACCEPTED,
             note="",
         )
@@ -412,7 +428,7 @@ def test_a_transition_from_a_status_the_user_no_longer_sees_is_refused(clerk):
     seen_by_clerk = Recommendation.objects.get(pk=recommendation.pk)
     services.recommendation_transition(
         recommendation=recommendation,
-        user=factories.UserFactory(username="board-secretary"),
+        acting_user=factories.UserFactory(username="board-secretary"),
         to_status=Status.ACCEPTED,
         note="Accepted by the board.",
     )
@@ -420,7 +436,7 @@ def test_a_transition_from_a_status_the_user_no_longer_sees_is_refused(clerk):
     with pytest.raises(ValidationError) as excinfo:
         services.recommendation_transition(
             recommendation=seen_by_clerk,
-            user=clerk,
+            acting_user=clerk,
             to_status=Status.DEFERRED,
             note="Defer it.",
             expected_status=seen_by_clerk.status,
@@ -437,7 +453,7 @@ def test_a_transition_from_the_expected_status_goes_through(clerk):
     recommendation = recommendation_in(Status.PROPOSED)
     services.recommendation_transition(
         recommendation=recommendation,
-        user=clerk,
+        acting_user=clerk,
         to_status=Status.ACCEPTED,
         note="Accepted.",
         expected_status=Status.PROPOSED,
@@ -450,7 +466,7 @@ def test_implementing_sets_progress_to_one_hundred_whatever_is_given(clerk):
     recommendation = recommendation_in(Status.IN_PROGRESS, progress=40)
     update = services.recommendation_transition(
         recommendation=recommendation,
-        user=clerk,
+        acting_user=clerk,
         to_status=Status.IMPLEMENTED,
         note="Done.",
         progress=60,
@@ -464,7 +480,7 @@ def test_a_transition_records_the_progress_given(clerk):
     recommendation = recommendation_in(Status.ACCEPTED, progress=0)
     update = services.recommendation_transition(
         recommendation=recommendation,
-        user=clerk,
+        acting_user=clerk,
         to_status=Status.IN_PROGRESS,
         note="Started.",
         progress=25,
@@ -478,7 +494,7 @@ def test_a_transition_with_progress_out_of_range_changes_nothing(clerk):
     with pytest.raises(ValidationError) as excinfo:
         services.recommendation_transition(
             recommendation=recommendation,
-            user=clerk,
+            acting_user=clerk,
             to_status=Status.IN_PROGRESS,
             note="Started.",
             progress=120,
@@ -516,7 +532,7 @@ def test_stored_progress_follows_the_latest_update_through_every_transition(
     for to_status, progress, expected in steps:
         services.recommendation_transition(
             recommendation=recommendation,
-            user=reopener,
+            acting_user=reopener,
             to_status=to_status,
             note="Moved.",
             progress=progress,
@@ -530,7 +546,7 @@ def test_a_refused_transition_leaves_the_stored_progress(clerk):
     with pytest.raises(ValidationError):
         services.recommendation_transition(
             recommendation=recommendation,
-            user=clerk,
+            acting_user=clerk,
             to_status=Status.IMPLEMENTED,
             note="Skipping ahead.",
             progress=90,
@@ -546,7 +562,7 @@ def test_a_transition_reads_the_progress_from_the_locked_row_not_the_timeline(
     with django_assert_num_queries(TRANSITION_QUERIES):
         update = services.recommendation_transition(
             recommendation=recommendation,
-            user=clerk,
+            acting_user=clerk,
             to_status=Status.IN_PROGRESS,
             note="Started.",
         )
@@ -616,6 +632,7 @@ def initiative(colombia, brazil):
     initiative = factories.InitiativeFactory()
     services.initiative_set_participations(
         initiative=initiative,
+        acting_user=initiative.owner,
         rows=[
             ParticipationRow(colombia, Participation.Role.LEAD),
             ParticipationRow(brazil, Participation.Role.PARTNER, "Two vessels"),
@@ -649,7 +666,9 @@ def test_anything_but_one_lead_is_refused_and_changes_nothing(
         )
     ]
     with pytest.raises(ValidationError) as excinfo:
-        services.initiative_set_participations(initiative=initiative, rows=rows)
+        services.initiative_set_participations(
+            initiative=initiative, rows=rows, acting_user=initiative.owner
+        )
     assert excinfo.value.code == "lead_count"
     assert excinfo.value.params == {"count": count}
     assert roles(initiative) == {"CO": "lead", "BR": "partner"}
@@ -659,6 +678,7 @@ def test_a_nation_listed_twice_is_refused(initiative, colombia, brazil):
     with pytest.raises(ValidationError) as excinfo:
         services.initiative_set_participations(
             initiative=initiative,
+            acting_user=initiative.owner,
             rows=[
                 ParticipationRow(colombia, Participation.Role.LEAD),
                 ParticipationRow(brazil, Participation.Role.PARTNER),
@@ -674,6 +694,7 @@ def test_the_lead_moves_to_a_new_nation_in_one_call(
 ):
     services.initiative_set_participations(
         initiative=initiative,
+        acting_user=initiative.owner,
         rows=[
             ParticipationRow(united_states, Participation.Role.LEAD),
             ParticipationRow(colombia, Participation.Role.PARTNER),
@@ -687,6 +708,7 @@ def test_the_lead_moves_to_a_nation_already_taking_part(initiative, colombia, br
     colombian_participation = initiative.participations.get(nation=colombia)
     services.initiative_set_participations(
         initiative=initiative,
+        acting_user=initiative.owner,
         rows=[
             ParticipationRow(colombia, Participation.Role.FUNDER, "Funding"),
             ParticipationRow(brazil, Participation.Role.LEAD),
@@ -701,6 +723,7 @@ def test_the_lead_moves_to_a_nation_already_taking_part(initiative, colombia, br
 def test_removing_a_nation_removes_its_participation(initiative, colombia, brazil):
     services.initiative_set_participations(
         initiative=initiative,
+        acting_user=initiative.owner,
         rows=[ParticipationRow(colombia, Participation.Role.LEAD)],
     )
     assert roles(initiative) == {"CO": "lead"}

@@ -132,7 +132,9 @@ def test_no_page_or_export_shows_a_withheld_record(world):
 def test_pages_and_counts_are_the_same_with_and_without_withheld_records(db):
     world = sweep.build_world()
     urls = sweep.page_urls(world)
-    token = invitation_services.calendar_token_create(user=world.brazilian)
+    token = invitation_services.calendar_token_create(
+        user=world.brazilian, acting_user=world.brazilian
+    )
     forms = sweep.form_urls(world)
     before = sweep.snapshot(world, urls)
     feed_before = sweep.feed_snapshot(token)

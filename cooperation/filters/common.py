@@ -1,7 +1,11 @@
 """Filter pieces shared by the list pages."""
 
+import functools
+import operator
+
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.forms.boundfield import BoundField
 
 from cooperation.widgets import AutocompleteModelChoiceField
@@ -147,3 +151,37 @@ class AutocompleteFilter(django_filters.ModelChoiceFilter):
         if callable(queryset):
             return DeferredQuerySet(lambda: queryset(request))
         return queryset
+
+
+class RecordFilterSet(django_filters.FilterSet):
+    """What the filters of the record lists share: the free-text search (``q``,
+    with ``method="search"``) over ``search_fields``, and the reader's own records
+    (``mine``, with ``method="filter_mine"``), as ``mine_condition`` says.
+
+    Build it with ``request=request``: ``mine`` depends on the signed-in user.
+    """
+
+    search_fields: tuple[str, ...] = ()
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            functools.reduce(
+                operator.or_,
+                (Q(**{f"{field}__icontains": value}) for field in self.search_fields),
+            )
+        )
+
+    def mine_condition(self, user):
+        """The records that are ``user``'s own: by default, those they own."""
+        return Q(owner=user)
+
+    def filter_mine(self, queryset, name, value):
+        if not value:
+            return queryset
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
+            return queryset.none()
+        return queryset.filter(self.mine_condition(user))

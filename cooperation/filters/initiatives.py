@@ -21,12 +21,13 @@ Sorting (``sort``), the page (``page``) and ``format=csv`` are read by the list 
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.filters.common import (
     FilterForm,
     FlagFilter,
+    RecordFilterSet,
     ReferenceChoiceFilter,
     ReferenceModelChoiceField,
 )
@@ -78,11 +79,13 @@ def _date_filter(label, field_name, lookup_expr):
     )
 
 
-class InitiativeFilter(django_filters.FilterSet):
+class InitiativeFilter(RecordFilterSet):
     """Filter an ``Initiative.objects.visible_to(user)`` queryset.
 
     Build it with ``request=request``: ``mine`` depends on the signed-in user.
     """
+
+    search_fields = ("title", "summary", "objectives")
 
     q = django_filters.CharFilter(
         label=_("Search"),
@@ -145,16 +148,6 @@ class InitiativeFilter(django_filters.FilterSet):
             "mine",
         ]
 
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(title__icontains=value)
-            | Q(summary__icontains=value)
-            | Q(objectives__icontains=value)
-        )
-
     def filter_participation(self, queryset, name, value):
         """One condition for ``nation`` and ``role``: the same participation row."""
         nation = self.form.cleaned_data.get("nation")
@@ -171,11 +164,3 @@ class InitiativeFilter(django_filters.FilterSet):
                 Participation.objects.filter(initiative=OuterRef("pk"), **conditions)
             )
         )
-
-    def filter_mine(self, queryset, name, value):
-        if not value:
-            return queryset
-        user = getattr(self.request, "user", None)
-        if user is None or not user.is_authenticated:
-            return queryset.none()
-        return queryset.filter(owner=user)

@@ -6,17 +6,23 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cooperation.filters.common import FilterForm, ReferenceChoiceFilter
+from cooperation.filters.common import (
+    FilterForm,
+    RecordFilterSet,
+    ReferenceChoiceFilter,
+)
 from cooperation.models import AssessmentMeeting, Nation
 from cooperation.validators import validate_sane_year
 
 
-class MeetingFilter(django_filters.FilterSet):
+class MeetingFilter(RecordFilterSet):
     """The filters of the meeting list; pass ``request`` for the "mine" filter.
 
     Every parameter is a plain GET value, so a filtered list can be bookmarked or
     linked to from the dashboard (``?when=upcoming``, ``?nation=CO``, ``?mine=on``).
     """
+
+    search_fields = ("title", "location", "minutes")
 
     WHEN_CHOICES = [("upcoming", _("Upcoming")), ("past", _("Past"))]
 
@@ -65,16 +71,6 @@ class MeetingFilter(django_filters.FilterSet):
         form = FilterForm
         fields = ["q", "status", "nation", "when", "starts_from", "starts_to", "mine"]
 
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(title__icontains=value)
-            | Q(location__icontains=value)
-            | Q(minutes__icontains=value)
-        )
-
     def filter_starts(self, queryset, name, value):
         """Meetings starting on or after (``starts_from``) or on or before
         (``starts_to``) a day of the reader's time zone.
@@ -105,10 +101,8 @@ class MeetingFilter(django_filters.FilterSet):
             return queryset.filter(ends_at__lt=now)
         return queryset
 
-    def filter_mine(self, queryset, name, value):
-        user = getattr(self.request, "user", None)
-        if not value or user is None or not user.is_authenticated:
-            return queryset
+    def mine_condition(self, user):
+        """Meetings ``user`` chairs or attends."""
         attended = AssessmentMeeting.attendees.through.objects.filter(user=user)
         # A subquery rather than a join, so a meeting is never listed twice.
-        return queryset.filter(Q(chair=user) | Q(pk__in=attended.values("meeting_id")))
+        return Q(chair=user) | Q(pk__in=attended.values("meeting_id"))

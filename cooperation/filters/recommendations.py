@@ -21,11 +21,16 @@ Sorting (``sort``), the page (``page``) and ``format=csv`` are read by the list 
 
 import django_filters
 from django import forms
-from django.db.models import Q, Value
+from django.db.models import Value
 from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
-from cooperation.filters.common import AutocompleteFilter, FilterForm, FlagFilter
+from cooperation.filters.common import (
+    AutocompleteFilter,
+    FilterForm,
+    FlagFilter,
+    RecordFilterSet,
+)
 from cooperation.models import (
     AssessmentMeeting,
     FocusArea,
@@ -114,12 +119,14 @@ class RecommendationFilterForm(FilterForm):
         return cleaned
 
 
-class RecommendationFilter(django_filters.FilterSet):
+class RecommendationFilter(RecordFilterSet):
     """Filter a ``Recommendation.objects.visible_to(user)`` queryset.
 
     Build it with ``request=request``: the meeting and initiative choices, and
     ``mine``, depend on the signed-in user.
     """
+
+    search_fields = ("reference", "title", "description")
 
     q = django_filters.CharFilter(
         label=_("Search"),
@@ -210,23 +217,5 @@ class RecommendationFilter(django_filters.FilterSet):
         for name, choice_list in choices.items():
             self.filters[name].extra["choices"] = choice_list
 
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(reference__icontains=value)
-            | Q(title__icontains=value)
-            | Q(description__icontains=value)
-        )
-
     def filter_overdue(self, queryset, name, value):
         return queryset.overdue() if value else queryset
-
-    def filter_mine(self, queryset, name, value):
-        if not value:
-            return queryset
-        user = getattr(self.request, "user", None)
-        if user is None or not user.is_authenticated:
-            return queryset.none()
-        return queryset.filter(owner=user)

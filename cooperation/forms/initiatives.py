@@ -153,7 +153,7 @@ class BaseParticipationFormSet(forms.BaseFormSet):
             data = getattr(form, "cleaned_data", None)
             if not data or not data.get("nation") or not data.get("role"):
                 continue
-            if self.can_delete and self._should_delete_form(form):
+            if self.can_delete and form in self.deleted_forms:
                 continue
             rows.append(
                 services.ParticipationRow(

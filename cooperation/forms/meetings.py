@@ -30,7 +30,12 @@ from cooperation.services.assessments import (
     assessment_nations_for,
     meeting_is_locked,
 )
-from cooperation.services.meetings import MAX_OCCURRENCES
+from cooperation.services.meetings import (
+    MAX_OCCURRENCES,
+    MeetingDetails,
+    Repeat,
+    Scope,
+)
 from cooperation.validators import available_time_zones, validate_sane_year
 from cooperation.widgets import (
     AutocompleteModelChoiceField,
@@ -186,6 +191,22 @@ class MeetingForm(VersionedFormMixin, forms.ModelForm):
         if VERSION_FIELD in self.fields:
             self.helper.layout.append(VERSION_FIELD)
 
+    def details(self):
+        """What the valid form asks the meeting to be, for ``meeting_plan``."""
+        cleaned = self.cleaned_data
+        return MeetingDetails(
+            title=cleaned["title"],
+            starts_at=cleaned["starts_at"],
+            ends_at=cleaned["ends_at"],
+            time_zone=cleaned["time_zone"],
+            status=cleaned["status"],
+            location=cleaned["location"],
+            online_url=cleaned["online_url"],
+            chair=cleaned["chair"],
+            nations=tuple(cleaned["nations"]),
+            attendees=tuple(cleaned["attendees"]),
+        )
+
     def clean(self):
         cleaned = super().clean()
         zone_name = cleaned.get("time_zone")
@@ -271,19 +292,11 @@ class BaseAgendaFormSet(forms.BaseInlineFormSet):
             # Read with the item: the chooser shows it without a query per row.
             presenter.remember([form.instance.presenter])
 
-    def save_in_order(self, meeting):
-        """Delete removed items, then save the rest numbered 1, 2, 3… in order."""
-        self.instance = meeting
-        for form in self.deleted_forms:
-            if form.instance.pk:
-                form.instance.delete()
-        for position, form in enumerate(self.ordered_forms, start=1):
-            item = form.instance
-            if item.pk and not form.has_changed() and item.position == position:
-                continue
-            item.meeting = meeting
-            item.position = position
-            item.save()
+    def agenda(self):
+        """(the items in their new order, the items removed) for the meeting
+        services: the ORDER column's order, removed rows left out."""
+        removed = [form.instance for form in self.deleted_forms if form.instance.pk]
+        return [form.instance for form in self.ordered_forms], removed
 
 
 AgendaFormSet = forms.inlineformset_factory(
@@ -435,11 +448,9 @@ class InitiativeEvaluationForm(CorrectionReasonMixin, forms.ModelForm):
 
 # --------------------------------------------------------- series, scope, warnings
 
-SCOPE_THIS = "this"
-SCOPE_FOLLOWING = "following"
 SCOPE_CHOICES = [
-    (SCOPE_THIS, _("This occurrence only")),
-    (SCOPE_FOLLOWING, _("This and following occurrences")),
+    (Scope.THIS, _("This occurrence only")),
+    (Scope.FOLLOWING, _("This and following occurrences")),
 ]
 
 
@@ -500,9 +511,17 @@ class RepeatForm(forms.Form):
             Row(Column("ends"), Column("count"), Column("until")),
         )
 
-    @property
-    def repeats(self):
-        return bool(self.cleaned_data.get("frequency"))
+    def repeat(self):
+        """The series the new meeting starts, None when it does not repeat."""
+        cleaned = self.cleaned_data
+        if not cleaned.get("frequency"):
+            return None
+        return Repeat(
+            frequency=cleaned["frequency"],
+            interval=cleaned["interval"],
+            until=cleaned.get("until"),
+            count=cleaned.get("count"),
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -539,11 +558,14 @@ class ScopeForm(forms.Form):
     scope = forms.ChoiceField(
         label=_("Apply to"),
         choices=SCOPE_CHOICES,
-        initial=SCOPE_THIS,
+        initial=Scope.THIS,
         widget=forms.RadioSelect,
     )
 
     prefix = "scope"
+
+    def clean_scope(self):
+        return Scope(self.cleaned_data["scope"])
 
 
 class ConfirmWarningsForm(forms.Form):

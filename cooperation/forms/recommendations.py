@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from cooperation.concurrency import VERSION_FIELD, VersionedFormMixin
+from cooperation.concurrency import VersionedFormMixin
 from cooperation.models import (
     AssessmentMeeting,
     FocusArea,
@@ -152,7 +152,8 @@ class RecommendationForm(forms.ModelForm):
         )
 
     def service_kwargs(self):
-        """Keyword arguments for ``services.recommendation_create``."""
+        """The fields of ``services.recommendation_create`` (the release comes from
+        the releasability form)."""
         data = self.cleaned_data
         return {
             "title": data["title"],
@@ -169,9 +170,10 @@ class RecommendationForm(forms.ModelForm):
 
 
 class RecommendationEditForm(VersionedFormMixin, RecommendationForm):
-    """Edit what a recommendation says. Its status changes only through a transition;
-    its reference and source are fixed once raised. It carries the version it was
-    loaded from (``cooperation.concurrency``)."""
+    """Edit what a recommendation says; ``services.recommendation_update`` saves it.
+    Its status changes only through a transition; its reference and source are fixed
+    once raised. It carries the version it was loaded from
+    (``cooperation.concurrency``)."""
 
     class Meta(RecommendationForm.Meta):
         fields = [
@@ -184,18 +186,6 @@ class RecommendationEditForm(VersionedFormMixin, RecommendationForm):
             "priority",
             "due_date",
         ]
-
-    def save(self, commit=True):
-        """Write only the edited columns, so an edit never overwrites a status
-        changed by a transition since the page was loaded."""
-        recommendation = super().save(commit=False)
-        if commit:
-            columns = [
-                name for name in self.fields if name not in ("nations", VERSION_FIELD)
-            ]
-            recommendation.save(update_fields=[*columns, "updated_at"])
-            self._save_m2m()
-        return recommendation
 
 
 class RecommendationTransitionForm(forms.Form):
@@ -230,9 +220,7 @@ class RecommendationTransitionForm(forms.Form):
     def __init__(self, *args, recommendation, allowed, **kwargs):
         initial = kwargs.setdefault("initial", {})
         initial.setdefault("expected_status", recommendation.status)
-        initial.setdefault(
-            "progress", getattr(recommendation, "current_progress", None) or 0
-        )
+        initial.setdefault("progress", recommendation.progress)
         super().__init__(*args, **kwargs)
         labels = dict(Recommendation.Status.choices)
         self.fields["to_status"].widget.choices = [

@@ -49,7 +49,18 @@ class PreloadedMultipleChoiceField(forms.ModelMultipleChoiceField):
             self._rows = list(self.queryset)
         return self._rows
 
-    def _check_values(self, value):
+    def clean(self, value):
+        """The chosen rows, checked against the preloaded ones (the stock field
+        checks with a query of its own)."""
+        value = self.prepare_value(value)
+        if not value:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        if not isinstance(value, (list, tuple)):
+            raise ValidationError(
+                self.error_messages["invalid_list"], code="invalid_list"
+            )
         try:
             wanted = {str(item) for item in value}
         except TypeError:
@@ -66,6 +77,7 @@ class PreloadedMultipleChoiceField(forms.ModelMultipleChoiceField):
                     code="invalid_choice",
                     params={"value": item},
                 )
+        self.run_validators(value)
         return [obj for key_value, obj in known.items() if key_value in wanted]
 
 

@@ -3,10 +3,10 @@
 from typing import NamedTuple
 
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from cooperation.counts import cached_count
+from cooperation.counts import cached_count, cached_rows
 
 from .nations import Nation
 
@@ -76,6 +76,23 @@ class ReleasableQuerySet(models.QuerySet):
             )
         return self.filter(condition)
 
+    def with_release(self):
+        """Load with the records the nations each is released to (``released_to``,
+        by name): one query for all the rows, for pages and exports that name them."""
+        return self.prefetch_related(
+            Prefetch("released_to", queryset=Nation.objects.order_by("name"))
+        )
+
+    def status_counts(self):
+        """``{status: number of these records}`` (every releasable record has a
+        ``status``): one grouped query, computed once per data generation and
+        query (``cooperation.counts``)."""
+        return dict(
+            cached_rows(
+                self.order_by().values_list("status").annotate(total=Count("pk"))
+            )
+        )
+
 
 class ChildQuerySet(models.QuerySet):
     """QuerySet of a record that has no releasability of its own but follows parents.
@@ -123,6 +140,31 @@ class Releasable(models.Model):
 
     def is_visible_to(self, user):
         return type(self).objects.visible_to(user).filter(pk=self.pk).exists()
+
+
+class Versioned(models.Model):
+    """A record edited through a form that guards against lost updates
+    (``cooperation.concurrency``): ``version`` counts its saves.
+
+    Every save of a stored row, whoever makes it (page, admin, service, command),
+    raises it by one in the database (``version + 1``, read back with the update's
+    ``RETURNING``), so two writers never hand out the same number; a save with
+    ``update_fields`` raises it too. ``QuerySet.update()`` does not (as it leaves
+    ``updated_at``): it is kept for derived columns, never for an edit.
+    """
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, **kwargs):
+        if not self._state.adding:
+            self.version = models.F("version") + 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields:
+                kwargs["update_fields"] = {*update_fields, "version"}
+        super().save(**kwargs)
 
 
 class TimeStamped(models.Model):

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -15,6 +15,7 @@ from .base import (
     Releasable,
     ReleasableQuerySet,
     TimeStamped,
+    Versioned,
     choice_rank,
 )
 from .nations import FocusArea, Nation, display_order, territory_name
@@ -32,6 +33,18 @@ class InitiativeQuerySet(ReleasableQuerySet):
             lead_nation_order=display_order("lead_nation"),
         )
 
+    def for_list(self):
+        """What a row of the initiative list shows: the lead nation (a join) and
+        the focus areas (one query for the page)."""
+        return self.with_lead().prefetch_related("focus_areas")
+
+    def for_export(self, *, by_lead=False):
+        """The rows of the initiative CSV, without the long texts it leaves out; its
+        related columns are read per chunk of rows (``views.initiatives``). The lead
+        nation's sort key is joined only to sort ``by_lead``."""
+        queryset = self.with_lead() if by_lead else self
+        return queryset.defer("summary", "objectives")
+
     def refresh_lead_nation(self):
         """Store on each initiative the nation of its lead participation (or none):
         what the participations' own writes do through ``Participation``'s signals,
@@ -41,13 +54,8 @@ class InitiativeQuerySet(ReleasableQuerySet):
         ).values("nation")[:1]
         return self.update(lead_nation=Subquery(lead))
 
-    def active(self):
-        return self.filter(
-            status__in=[Initiative.Status.PIPELINE, Initiative.Status.IMPLEMENTATION]
-        )
 
-
-class Initiative(Releasable, TimeStamped):
+class Initiative(Releasable, TimeStamped, Versioned):
     class Kind(models.TextChoices):
         JOINT_TRAINING_EXERCISE = (
             "joint_training_exercise",
@@ -202,17 +210,21 @@ class Initiative(Releasable, TimeStamped):
             return ""
         return territory_name(self.lead_nation_code, self.lead_nation_name)
 
-    @property
-    def iati_code(self):
-        """The numeric IATI ActivityStatus code (1 pipeline … 6 suspended)."""
-        return list(self.Status.values).index(self.status) + 1
-
 
 class ParticipationQuerySet(ChildQuerySet):
     parents = ("initiative",)
 
     def by_initiative_title(self):
         return self.select_related("initiative").order_by("initiative__title", "pk")
+
+    def lead_first(self):
+        """With their nation: the lead first, then the others by the nation's name."""
+        lead_rank = Case(
+            When(role=Participation.Role.LEAD, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        return self.select_related("nation").order_by(lead_rank, "nation__name")
 
 
 class Participation(models.Model):
@@ -241,7 +253,9 @@ class Participation(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["initiative", "role", "nation__name"]
+        # Columns only: no join to the initiative or the nation on every query. Pages
+        # that list participations by name order them (``lead_first``, the admin).
+        ordering = ["initiative_id", "role", "pk"]
         verbose_name = _("participation")
         verbose_name_plural = _("participations")
         constraints = [

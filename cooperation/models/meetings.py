@@ -1,6 +1,7 @@
 """Situation-assessment meetings, their agenda, assessments and evaluations."""
 
 import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,8 +11,17 @@ from django.core.validators import (
     MinValueValidator,
 )
 from django.db import models
-from django.db.models import DateTimeField, F, Q, Subquery, Value
-from django.db.models.functions import Greatest
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,13 +38,65 @@ from .base import (
     Releasable,
     ReleasableQuerySet,
     TimeStamped,
+    Versioned,
     choice_rank,
 )
 from .initiatives import Initiative
 from .nations import FocusArea, Nation
 
 
+class SeriesPosition(NamedTuple):
+    """Where a meeting sits among the occurrences of its series a reader sees: its
+    number among them, their total, and the previous and next of them (dicts of
+    ``pk``, ``occurrence_number``, ``title``, ``status`` and ``starts_at``)."""
+
+    number: int
+    total: int
+    previous: dict | None
+    next: dict | None
+
+
 class AssessmentMeetingQuerySet(ReleasableQuerySet):
+    def with_related(self):
+        """What a row of a meeting table shows: the chair (a join) and the nations
+        (one query for all the rows)."""
+        return self.select_related("chair").prefetch_related("nations")
+
+    def with_assessment_count(self):
+        """Annotate ``assessment_count``, the assessments recorded at each meeting:
+        a subquery per row, not a join that would multiply the rows."""
+        assessments = (
+            SituationAssessment.objects.filter(meeting=OuterRef("pk"))
+            .order_by()
+            .values("meeting")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
+        return self.annotate(assessment_count=Coalesce(Subquery(assessments), 0))
+
+    def for_list(self):
+        """What the meeting list and its CSV show, in a fixed number of queries."""
+        return self.with_related().with_assessment_count()
+
+    def series_position(self, meeting):
+        """Where ``meeting`` sits among these meetings of its series (chained after
+        ``visible_to(user)``, a withheld occurrence is neither counted nor
+        numbered), or None outside a series; one query."""
+        if meeting.series_id is None:
+            return None
+        siblings = list(
+            self.filter(series_id=meeting.series_id)
+            .order_by("occurrence_number", "pk")
+            .values("pk", "occurrence_number", "title", "status", "starts_at")
+        )
+        index = next(i for i, s in enumerate(siblings) if s["pk"] == meeting.pk)
+        return SeriesPosition(
+            number=index + 1,
+            total=len(siblings),
+            previous=siblings[index - 1] if index > 0 else None,
+            next=siblings[index + 1] if index + 1 < len(siblings) else None,
+        )
+
     def upcoming(self, *, days=None, now=None):
         now = now or timezone.now()
         queryset = self.filter(
@@ -147,7 +209,7 @@ class MeetingSeries(TimeStamped):
         return self.title
 
 
-class AssessmentMeeting(Releasable, TimeStamped):
+class AssessmentMeeting(Releasable, TimeStamped, Versioned):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SCHEDULED = "scheduled", _("Scheduled")
@@ -294,9 +356,36 @@ class AssessmentMeeting(Releasable, TimeStamped):
     def has_ended(self):
         return self.ends_at <= timezone.now()
 
+    def nations_and_releases(self):
+        """(the participating nations, the nations it is released to), each by
+        name, read in one query."""
+        participates = AssessmentMeeting.nations.through.objects.filter(
+            assessmentmeeting=self, nation=OuterRef("pk")
+        )
+        released = AssessmentMeeting.released_to.through.objects.filter(
+            assessmentmeeting=self, nation=OuterRef("pk")
+        )
+        nations = list(
+            Nation.objects.annotate(
+                participates=Exists(participates), released=Exists(released)
+            )
+            .filter(Q(participates=True) | Q(released=True))
+            .order_by("name")
+        )
+        return (
+            [nation for nation in nations if nation.participates],
+            [nation for nation in nations if nation.released],
+        )
+
 
 class InvitationQuerySet(ChildQuerySet):
     parents = ("meeting",)
+
+    def by_attendee_name(self):
+        """With their attendee, in the order of the attendees' names."""
+        return self.select_related("user").order_by(
+            "user__last_name", "user__first_name", "user__username", "pk"
+        )
 
 
 class Invitation(models.Model):
@@ -337,7 +426,9 @@ class Invitation(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["meeting", "user__last_name", "user__first_name", "user__username"]
+        # Own columns only: an ordering across a relation would join on every query.
+        # Pages name the order they show (``by_attendee_name``).
+        ordering = ["meeting_id", "pk"]
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
         constraints = [
@@ -417,7 +508,8 @@ class AgendaItem(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["meeting", "position", "pk"]
+        # By the column, not "meeting" (the meeting's own order, through a join).
+        ordering = ["meeting_id", "position", "pk"]
         verbose_name = _("agenda item")
         verbose_name_plural = _("agenda items")
         constraints = [
@@ -447,6 +539,10 @@ class SituationAssessmentQuerySet(ChildQuerySet):
 
     def most_recent_first(self):
         return self.order_by("-meeting__starts_at", "focus_area__name", "pk")
+
+    def by_nation_name(self):
+        """In the order of the nations' names, then the focus areas'."""
+        return self.order_by("nation__name", "focus_area__name", "pk")
 
 
 class SituationAssessment(TimeStamped):
@@ -506,7 +602,8 @@ class SituationAssessment(TimeStamped):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["nation__name", "focus_area__name"]
+        # Own columns only; pages order by name (``by_nation_name``).
+        ordering = ["meeting_id", "pk"]
         verbose_name = _("situation assessment")
         verbose_name_plural = _("situation assessments")
         constraints = [
@@ -566,6 +663,22 @@ class SituationAssessment(TimeStamped):
 class InitiativeEvaluationQuerySet(ChildQuerySet):
     parents = ("meeting", "initiative")
 
+    def at_meeting(self, meeting):
+        """The evaluations made at ``meeting``, with their initiative."""
+        return (
+            self.filter(meeting=meeting)
+            .select_related("initiative")
+            .order_by("initiative__title", "pk")
+        )
+
+    def of_initiative(self, initiative):
+        """The evaluations of ``initiative``, latest meeting first, with it."""
+        return (
+            self.filter(initiative=initiative)
+            .select_related("meeting")
+            .order_by("-meeting__starts_at", "-pk")
+        )
+
 
 class InitiativeEvaluation(TimeStamped):
     class Rating(models.TextChoices):
@@ -594,7 +707,8 @@ class InitiativeEvaluation(TimeStamped):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["initiative__title"]
+        # Own columns only; pages name the order they show (``at_meeting``).
+        ordering = ["meeting_id", "pk"]
         verbose_name = _("initiative evaluation")
         verbose_name_plural = _("initiative evaluations")
         constraints = [

@@ -1,7 +1,5 @@
 """Recommendations, their reference numbers and their update timeline."""
 
-import datetime
-
 from django.conf import settings
 from django.core.validators import (
     MaxLengthValidator,
@@ -9,13 +7,14 @@ from django.core.validators import (
     MinValueValidator,
 )
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from cooperation.counts import cached_rows
 from cooperation.validators import validate_sane_year
 
 from .base import (
@@ -23,6 +22,7 @@ from .base import (
     Releasable,
     ReleasableQuerySet,
     TimeStamped,
+    Versioned,
     choice_rank,
 )
 from .initiatives import Initiative
@@ -52,27 +52,98 @@ class RecommendationQuerySet(ReleasableQuerySet):
         today = today or timezone.localdate()
         return self.open().filter(due_date__lt=today)
 
-    def due_within(self, days, *, today=None):
-        today = today or timezone.localdate()
-        return self.open().filter(
-            due_date__gte=today, due_date__lte=today + datetime.timedelta(days=days)
-        )
-
-    def with_progress(self):
-        """Kept for older callers: the progress is stored on the row (``progress``,
-        also readable as ``current_progress``), so there is nothing to compute."""
-        return self
-
     def with_related(self):
         """What a row of a recommendation table shows: progress, owner, focus area."""
-        return self.with_progress().select_related("owner", "focus_area")
+        return self.select_related("owner", "focus_area")
 
     def by_due_date(self):
         """Earliest due first: of overdue recommendations, the most overdue first."""
         return self.order_by("due_date", "reference")
 
+    def by_status(self):
+        """In the workflow's order of the statuses, then earliest due first."""
+        return self.order_by("status_rank", "due_date", "reference")
 
-class Recommendation(Releasable, TimeStamped):
+    def with_visible_sources(self, user):
+        """Annotate the source meeting's and the initiative's titles when ``user``
+        may see them (else None), so no page or export names a record not released
+        to them."""
+        # One row at most (by primary key): no ordering to sort it by.
+        meetings = (
+            AssessmentMeeting.objects.visible_to(user)
+            .filter(pk=OuterRef("source_meeting_id"))
+            .order_by()
+        )
+        initiatives = (
+            Initiative.objects.visible_to(user)
+            .filter(pk=OuterRef("initiative_id"))
+            .order_by()
+        )
+        return self.annotate(
+            visible_source_meeting_title=Subquery(meetings.values("title")[:1]),
+            visible_initiative_title=Subquery(initiatives.values("title")[:1]),
+        )
+
+    def for_list(self):
+        """What a row of the recommendation list shows: the owner and focus area
+        (joins) and the addressed nations (one query for the page)."""
+        return self.select_related("owner", "focus_area").prefetch_related(
+            Prefetch("nations", queryset=Nation.objects.order_by("name"))
+        )
+
+    def for_export(self):
+        """The rows of the recommendation CSV, without the description it leaves
+        out, with the focus area's name; the addressed nations, releasability and
+        owners are read per chunk of rows (``views.recommendations``)."""
+        return self.defer("description").annotate(
+            export_focus_area=F("focus_area__name")
+        )
+
+    def raised_or_reviewed_at(self, meeting, reviewed):
+        """The recommendations ``meeting`` raised, and those of the keys its agenda
+        reviews (``reviewed``), with their owner, by reference. By the keys the
+        agenda already holds: an OR across the agenda's join would read every
+        recommendation where two indexes serve this one."""
+        return (
+            self.filter(Q(source_meeting=meeting) | Q(pk__in=reviewed))
+            .select_related("owner")
+            .order_by("reference")
+        )
+
+    def status_by_nation(self):
+        """Rows of ``(nation, [(status, label, count)…], total)``: these
+        recommendations counted by the active nations they are addressed to, the
+        nations in the reader's order of their names, those with none left out.
+
+        One grouped query over the addressed nations' table (a recommendation
+        addresses a nation once: nothing multiplies), computed once per data
+        generation and query (``cooperation.counts``), and one for the nations.
+        """
+        counts = {
+            (nation_id, status): total
+            for nation_id, status, total in cached_rows(
+                Recommendation.nations.through.objects.filter(
+                    recommendation__in=self.values("pk")
+                )
+                .values_list("nation_id", "recommendation__status")
+                .annotate(total=Count("pk"))
+                .order_by()
+            )
+        }
+        rows = []
+        nations = Nation.objects.filter(is_active=True).only("name", "iso_alpha2")
+        for nation in nations.in_display_order():
+            cells = [
+                (value, label, counts.get((nation.pk, value), 0))
+                for value, label in Recommendation.Status.choices
+            ]
+            total = sum(cell[2] for cell in cells)
+            if total:
+                rows.append((nation, cells, total))
+        return rows
+
+
+class Recommendation(Releasable, TimeStamped, Versioned):
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
         ACCEPTED = "accepted", _("Accepted")
@@ -215,11 +286,6 @@ class Recommendation(Releasable, TimeStamped):
         today = today or timezone.localdate()
         return self.is_open and self.due_date is not None and self.due_date < today
 
-    @property
-    def current_progress(self):
-        """The stored ``progress``, under the name ``with_progress()`` once gave it."""
-        return self.progress
-
 
 class RecommendationUpdateQuerySet(ChildQuerySet):
     parents = ("recommendation",)
@@ -262,7 +328,8 @@ class RecommendationUpdate(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["recommendation", "created_at", "pk"]
+        # By the column, not "recommendation" (its own order, through a join).
+        ordering = ["recommendation_id", "created_at", "pk"]
         get_latest_by = ["created_at", "pk"]
         verbose_name = _("recommendation update")
         verbose_name_plural = _("recommendation updates")

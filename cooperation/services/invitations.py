@@ -31,6 +31,7 @@ import hashlib
 import secrets
 import zoneinfo
 from email.utils import parseaddr
+from enum import StrEnum
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -211,7 +212,7 @@ def meeting_ical(
     if method not in {"REQUEST", "CANCEL", "PUBLISH"}:
         raise ValueError(f"Unknown iCalendar method {method!r}")
     if invitations is None and method != "PUBLISH":
-        invitations = list(meeting.invitations.select_related("user"))
+        invitations = list(meeting.invitations.by_attendee_name())
     if agenda is None:
         agenda = list(meeting.agenda_items.all())
     with translation.override(language or settings.LANGUAGE_CODE):
@@ -291,7 +292,19 @@ def _meeting_context(meeting: AssessmentMeeting, agenda) -> dict:
     }
 
 
-def meeting_notify(*, meeting: AssessmentMeeting, kind: str = "request") -> int:
+class Notice(StrEnum):
+    """What the attendees of a meeting are sent."""
+
+    REQUEST = "request"  # the invitation (new, or changed: a new SEQUENCE)
+    CANCEL = "cancel"
+
+
+def meeting_notify(
+    *,
+    meeting: AssessmentMeeting,
+    kind: Notice = Notice.REQUEST,
+    acting_user: User | None,
+) -> int:
     """E-mail a meeting's attendees its invitation or its cancellation; return how many.
 
     Call it (through ``transaction.on_commit``) when a meeting is scheduled, changed or
@@ -299,11 +312,10 @@ def meeting_notify(*, meeting: AssessmentMeeting, kind: str = "request") -> int:
     meeting's SEQUENCE by one so that calendar clients replace the old copy.
     Invitations go only to a scheduled meeting that has not ended; cancellations only
     to attendees who were sent an invitation. Nobody gets mail about a meeting not
-    released to them.
+    released to them. History names ``acting_user`` (whose change is being told; None
+    for a run nobody started) for the SEQUENCE and the invitations it writes.
     """
-    if kind not in {"request", "cancel"}:
-        raise ValueError(f"Unknown notification kind {kind!r}")
-    cancelling = kind == "cancel"
+    cancelling = Notice(kind) == Notice.CANCEL
     with transaction.atomic():
         meeting = (
             AssessmentMeeting.objects.select_for_update(of=("self",))
@@ -329,6 +341,7 @@ def meeting_notify(*, meeting: AssessmentMeeting, kind: str = "request") -> int:
             invitation.sent_sequence >= meeting.sequence for invitation in invitations
         ):
             meeting.sequence += 1
+            meeting._history_user = acting_user
             meeting.save(update_fields=["sequence"])
         agenda = list(meeting.agenda_items.all())
 
@@ -367,6 +380,7 @@ def meeting_notify(*, meeting: AssessmentMeeting, kind: str = "request") -> int:
             sent += 1
             if not cancelling and invitation.sent_sequence != meeting.sequence:
                 invitation.sent_sequence = meeting.sequence
+                invitation._history_user = acting_user
                 invitation.save(update_fields=["sent_sequence"])
     return sent
 
@@ -375,9 +389,11 @@ def meeting_notify(*, meeting: AssessmentMeeting, kind: str = "request") -> int:
 
 
 @transaction.atomic
-def invitation_respond(*, invitation: Invitation, user: User, response: str) -> None:
-    """Record the invitee's answer: accepted, tentative or declined."""
-    if invitation.user_id != user.pk:
+def invitation_respond(
+    *, invitation: Invitation, acting_user: User, response: str
+) -> None:
+    """Record the invitee's (``acting_user``) answer: accepted, tentative or declined."""
+    if invitation.user_id != acting_user.pk:
         raise PermissionDenied(_("Only the invited person can answer an invitation."))
     if response not in RSVP_RESPONSES:
         raise ValidationError(
@@ -396,6 +412,7 @@ def invitation_respond(*, invitation: Invitation, user: User, response: str) -> 
     invitation.response = response
     invitation.responded_at = timezone.now()
     invitation.full_clean()
+    invitation._history_user = acting_user
     invitation.save(update_fields=["response", "responded_at"])
 
 
@@ -527,17 +544,19 @@ def _token_hash(token: str) -> str:
 
 
 @transaction.atomic
-def calendar_token_create(*, user: User) -> str:
+def calendar_token_create(*, user: User, acting_user: User) -> str:
     """Make (or replace) the user's feed token; return the secret, shown only once."""
     token = secrets.token_urlsafe(32)
     user.calendar_token_hash = _token_hash(token)
+    user._history_user = acting_user
     user.save(update_fields=["calendar_token_hash"])
     return token
 
 
 @transaction.atomic
-def calendar_token_revoke(*, user: User) -> None:
+def calendar_token_revoke(*, user: User, acting_user: User) -> None:
     user.calendar_token_hash = ""
+    user._history_user = acting_user
     user.save(update_fields=["calendar_token_hash"])
 
 

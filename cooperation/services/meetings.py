@@ -1,24 +1,37 @@
-"""Meeting writes: recurring series, edits of one or following occurrences,
-cancellation, carry-over of open items, and minutes publication.
+"""Meeting writes: plan, create and update one meeting or a recurring series,
+cancel, carry over open items, and keep the minutes.
 
-Every function here is keyword-only and atomic, validates with ``full_clean()``
-and, where attendees must hear of it, asks ``services.invitations.meeting_notify``
-to send an invitation or a cancellation once the transaction has committed.
+Every door into a meeting write (the meeting pages, the admin, commands, workers)
+reaches the same functions:
+
+- ``meeting_plan`` works out, without writing anything, which meetings a new meeting,
+  a series or an edit ("this" or "this and the following" occurrences) would save, at
+  which times, and the scheduling warnings of each; the scheduling context is loaded
+  once for the whole plan;
+- ``meeting_create`` and ``meeting_update`` apply a plan atomically: the meetings,
+  their agenda, releasability, the carry-over of a held meeting's open items, and the
+  invitations or cancellations, sent once the transaction has committed.
+
+Every function here is keyword-only and atomic, validates with ``full_clean()`` and
+records ``acting_user`` as the author of the history rows it writes.
 """
 
-import calendar
 import datetime
+import hashlib
 import re
 import zoneinfo
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cooperation import concurrency
 from cooperation.models import (
     AgendaItem,
     AssessmentMeeting,
@@ -27,6 +40,9 @@ from cooperation.models import (
     Recommendation,
     User,
 )
+from cooperation.services import scheduling
+from cooperation.services.invitations import Notice
+from cooperation.validators import validate_time_zone
 
 MAX_OCCURRENCES = 60
 CORRECT_MINUTES_PERMISSION = "cooperation.correct_published_minutes"
@@ -41,23 +57,44 @@ ATTENDEE_FIELDS = (
     "online_url",
     "status",
 )
-_UNSET = object()
+# What an agenda item holds; an item whose values are all unchanged is not saved.
+AGENDA_FIELDS = (
+    "title",
+    "presenter_id",
+    "duration_minutes",
+    "notes",
+    "kind",
+    "covered",
+    "carried_from_id",
+    "recommendation_id",
+)
+
+
+class Scope(StrEnum):
+    """Which occurrences of a series a change applies to."""
+
+    THIS = "this"
+    FOLLOWING = "following"
 
 
 # ------------------------------------------------------------------ notifications
 
 
-def meeting_notify_on_commit(*, meeting: AssessmentMeeting, kind: str) -> None:
-    """Have the attendees told (``kind`` "request" or "cancel") after the commit."""
+def meeting_notify_on_commit(
+    *, meeting: AssessmentMeeting, kind: Notice, acting_user: User | None
+) -> None:
+    """Have the attendees told (an invitation or a cancellation) after the commit."""
     meeting_id = meeting.pk
+    kind = Notice(kind)
 
     def notify():
-        # Imported late: the invitations module depends on this one's models only,
-        # and tests replace ``meeting_notify``.
+        # Imported late: tests replace ``meeting_notify``.
         from cooperation.services import invitations
 
         invitations.meeting_notify(
-            meeting=AssessmentMeeting.objects.get(pk=meeting_id), kind=kind
+            meeting=AssessmentMeeting.objects.get(pk=meeting_id),
+            kind=kind,
+            acting_user=acting_user,
         )
 
     transaction.on_commit(notify)
@@ -71,15 +108,6 @@ class OccurrenceTime:
     number: int
     starts_at: datetime.datetime  # UTC
     ends_at: datetime.datetime  # UTC
-
-
-def add_months(day: datetime.date, months: int, *, anchor_day: int) -> datetime.date:
-    """``day`` moved by ``months``, on ``anchor_day`` clamped to the month's end."""
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    last = calendar.monthrange(year, month)[1]
-    return datetime.date(year, month, min(anchor_day, last))
 
 
 def local_to_utc(day: datetime.date, time: datetime.time, zone_name: str):
@@ -105,30 +133,24 @@ def series_occurrence_dates(
             _("A series ends either on a date or after a number of occurrences."),
             code="series_end",
         )
-    limit = count if count is not None else MAX_OCCURRENCES + 1
-    months = {
-        MeetingSeries.Frequency.MONTHLY: 1,
-        MeetingSeries.Frequency.QUARTERLY: 3,
+    step = {
+        MeetingSeries.Frequency.WEEKLY: relativedelta(weeks=interval),
+        MeetingSeries.Frequency.MONTHLY: relativedelta(months=interval),
+        MeetingSeries.Frequency.QUARTERLY: relativedelta(months=3 * interval),
     }.get(frequency)
+    if step is None:
+        raise ValidationError(
+            _("Choose weekly, monthly or quarterly."), code="frequency"
+        )
+    limit = count if count is not None else MAX_OCCURRENCES + 1
     dates = []
-    index = 0
     while len(dates) < limit:
-        if frequency == MeetingSeries.Frequency.WEEKLY:
-            day = starts_on + datetime.timedelta(weeks=interval * index)
-        elif months is not None:
-            # Always from the first date, so 31 January gives 28/29 February and
-            # then 31 March again.
-            day = add_months(
-                starts_on, months * interval * index, anchor_day=starts_on.day
-            )
-        else:
-            raise ValidationError(
-                _("Choose weekly, monthly or quarterly."), code="frequency"
-            )
+        # Always from the first date (relativedelta clamps to the month's end), so
+        # 31 January gives 28/29 February and then 31 March again.
+        day = starts_on + step * len(dates)
         if until is not None and day > until:
             break
         dates.append(day)
-        index += 1
     if len(dates) > MAX_OCCURRENCES:
         raise ValidationError(
             _(
@@ -188,89 +210,6 @@ def _check_title_fits(title, count):
         )
 
 
-@transaction.atomic
-def meeting_schedule_series(
-    *,
-    user: User,
-    title: str,
-    frequency: str,
-    interval: int,
-    starts_on: datetime.date,
-    start_time: datetime.time,
-    duration_minutes: int,
-    time_zone: str,
-    until: datetime.date | None = None,
-    count: int | None = None,
-    nations: Iterable[Nation] = (),
-    attendees: Iterable[User] = (),
-    location: str = "",
-    online_url: str = "",
-    chair: User | None = None,
-    released_to_all: bool | None = None,
-    released_to: Iterable[Nation] | None = None,
-) -> MeetingSeries:
-    """Create a series and each of its occurrences as a scheduled meeting."""
-    from cooperation import services
-
-    series = MeetingSeries(
-        title=title,
-        frequency=frequency,
-        interval=interval,
-        starts_on=starts_on,
-        start_time=start_time,
-        duration_minutes=duration_minutes,
-        time_zone=time_zone,
-        until=until,
-        count=count,
-        created_by=user,
-    )
-    series.full_clean()
-    times = series_occurrence_times(
-        frequency=frequency,
-        interval=interval,
-        starts_on=starts_on,
-        start_time=start_time,
-        duration_minutes=duration_minutes,
-        time_zone=time_zone,
-        until=until,
-        count=count,
-    )
-    _check_title_fits(title, len(times))
-    series.save()
-    nations = list(nations)
-    attendees = list(attendees)
-    released_to = list(released_to) if released_to is not None else None
-    for occurrence in times:
-        meeting = AssessmentMeeting(
-            title=occurrence_title(title, occurrence.number),
-            starts_at=occurrence.starts_at,
-            ends_at=occurrence.ends_at,
-            time_zone=time_zone,
-            location=location,
-            online_url=online_url,
-            chair=chair,
-            status=Status.SCHEDULED,
-            series=series,
-            occurrence_number=occurrence.number,
-        )
-        meeting.full_clean()
-        meeting.save()
-        meeting.nations.set(nations)
-        meeting.attendees.set(attendees)
-        services.record_release(
-            record=meeting,
-            user=user,
-            creating=True,
-            released_to_all=released_to_all,
-            released_to=released_to,
-        )
-        meeting_notify_on_commit(meeting=meeting, kind="request")
-    return series
-
-
-# ---------------------------------------------------------------------- updates
-
-
 def following_occurrences(meeting: AssessmentMeeting) -> list[AssessmentMeeting]:
     """``meeting`` and the later occurrences of its series still to be held."""
     if meeting.series_id is None:
@@ -314,123 +253,455 @@ def shifted_times(
     return result
 
 
-@transaction.atomic
-def meeting_update_occurrence(
+# --------------------------------------------------------------------------- plans
+
+
+@dataclass(frozen=True)
+class MeetingDetails:
+    """What a meeting form (or the admin, or a command) asks a meeting to be."""
+
+    title: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    time_zone: str
+    status: str = Status.SCHEDULED
+    location: str = ""
+    online_url: str = ""
+    chair: User | None = None
+    nations: tuple[Nation, ...] = ()
+    attendees: tuple[User, ...] = ()
+
+    @classmethod
+    def of(cls, meeting: AssessmentMeeting, **changes) -> "MeetingDetails":
+        """The details of a stored ``meeting``, with ``changes`` applied."""
+        details = cls(
+            title=meeting.title,
+            starts_at=meeting.starts_at,
+            ends_at=meeting.ends_at,
+            time_zone=meeting.time_zone,
+            status=meeting.status,
+            location=meeting.location,
+            online_url=meeting.online_url,
+            chair=meeting.chair,
+            nations=tuple(meeting.nations.all()),
+            attendees=tuple(meeting.attendees.all()),
+        )
+        return replace(details, **changes)
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """How a new meeting repeats: a series ends on a date or after a count."""
+
+    frequency: str
+    interval: int = 1
+    until: datetime.date | None = None
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class PlannedOccurrence:
+    """One meeting a plan would save: its label in a series, its times, the
+    stored meeting it changes (edits) and the scheduling warnings it raises."""
+
+    label: str | None
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    meeting: AssessmentMeeting | None = None
+    warnings: tuple[scheduling.SchedulingWarning, ...] = ()
+
+
+@dataclass(frozen=True)
+class MeetingPlan:
+    details: MeetingDetails
+    occurrences: tuple[PlannedOccurrence, ...]
+    scope: Scope = Scope.THIS
+    repeat: Repeat | None = None
+
+    @property
+    def warnings(self) -> list[tuple[str | None, scheduling.SchedulingWarning]]:
+        """Every warning of every planned meeting, with the meeting's label."""
+        return [(o.label, w) for o in self.occurrences for w in o.warnings]
+
+    @property
+    def digest(self) -> str:
+        """Names the warnings a scheduler confirmed: new warnings, a new digest."""
+        text = "\n".join(
+            f"{label or ''}|{warning.code}|{warning.message}"
+            for label, warning in self.warnings
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _in_zone(value, zone_name):
+    local = timezone.localtime(value, zoneinfo.ZoneInfo(zone_name))
+    return f"{local:%Y-%m-%d %H:%M} {zone_name}"
+
+
+def _series_for(details: MeetingDetails, repeat: Repeat, acting_user) -> MeetingSeries:
+    """The unsaved, validated series a new repeating meeting starts."""
+    local = timezone.localtime(details.starts_at, zoneinfo.ZoneInfo(details.time_zone))
+    series = MeetingSeries(
+        title=details.title,
+        frequency=repeat.frequency,
+        interval=repeat.interval,
+        starts_on=local.date(),
+        start_time=local.time().replace(second=0, microsecond=0),
+        duration_minutes=int(
+            (details.ends_at - details.starts_at).total_seconds() // 60
+        ),
+        time_zone=details.time_zone,
+        until=repeat.until,
+        count=repeat.count,
+        created_by=acting_user,
+    )
+    # The series' own rules (duration 15–720 minutes, end after start…) first.
+    series.full_clean(exclude=["created_by"])
+    return series
+
+
+def _series_times(series: MeetingSeries) -> list[OccurrenceTime]:
+    return series_occurrence_times(
+        frequency=series.frequency,
+        interval=series.interval,
+        starts_on=series.starts_on,
+        start_time=series.start_time,
+        duration_minutes=series.duration_minutes,
+        time_zone=series.time_zone,
+        until=series.until,
+        count=series.count,
+    )
+
+
+def meeting_plan(
     *,
-    meeting: AssessmentMeeting,
-    user: User,
-    scope: str = "this",
-    title: str | None = None,
-    status: str | None = None,
-    starts_at: datetime.datetime | None = None,
-    ends_at: datetime.datetime | None = None,
-    time_zone: str | None = None,
-    location: str | None = None,
-    online_url: str | None = None,
-    chair=_UNSET,
-    nations: Iterable[Nation] | None = None,
-    attendees: Iterable[User] | None = None,
-) -> list[AssessmentMeeting]:
-    """Change one meeting, or (``scope="following"``) it and the later occurrences
-    of its series. Arguments left as None are not changed; ``status`` changes only
-    this meeting. Returns the meetings changed, this one first."""
-    if scope not in ("this", "following"):
-        raise ValueError(f"unknown scope {scope!r}")
-    # The stored meeting, whatever a form may have set on the instance passed in.
-    stored = AssessmentMeeting.objects.select_for_update().get(pk=meeting.pk)
-    targets = following_occurrences(stored) if scope == "following" else [stored]
-    new_zone = time_zone or stored.time_zone
-    new_starts = starts_at or stored.starts_at
-    new_ends = ends_at or stored.ends_at
-    if new_ends <= new_starts:
+    details: MeetingDetails,
+    acting_user: User | None,
+    meeting: AssessmentMeeting | None = None,
+    scope: Scope = Scope.THIS,
+    repeat: Repeat | None = None,
+) -> MeetingPlan:
+    """The meetings that saving ``details`` would write, with their warnings.
+
+    A new meeting (``meeting`` None) is one occurrence, or each occurrence of a
+    series when ``repeat`` is given; an edit of ``meeting`` changes it, or with
+    ``Scope.FOLLOWING`` it and the later occurrences of its series still to be
+    held, each keeping its local time of day. Writes nothing; raises
+    ``ValidationError`` for a plan that cannot be saved. ``acting_user`` is the
+    scheduler: meetings not released to them are not named in the warnings.
+    """
+    scope = Scope(scope)
+    try:
+        validate_time_zone(details.time_zone)
+    except ValidationError as error:
+        raise ValidationError({"time_zone": error.messages}) from None
+    if details.ends_at <= details.starts_at:
         raise ValidationError(
             {"ends_at": _("A meeting must end after it starts.")},
             code="end_before_start",
         )
+    if meeting is None and repeat is not None:
+        times = _series_times(_series_for(details, repeat, acting_user))
+        _check_title_fits(details.title, len(times))
+        planned = [
+            PlannedOccurrence(
+                _("Occurrence %(number)d of %(total)d, %(when)s")
+                % {
+                    "number": time.number,
+                    "total": len(times),
+                    "when": _in_zone(time.starts_at, details.time_zone),
+                },
+                time.starts_at,
+                time.ends_at,
+            )
+            for time in times
+        ]
+        exclude = []
+    elif meeting is None:
+        planned = [PlannedOccurrence(None, details.starts_at, details.ends_at)]
+        exclude = []
+    else:
+        # The stored meeting, whatever a form may have set on the instance passed.
+        stored = AssessmentMeeting.objects.get(pk=meeting.pk)
+        targets = (
+            following_occurrences(stored) if scope == Scope.FOLLOWING else [stored]
+        )
+        times = shifted_times(
+            meeting=stored,
+            others=targets,
+            starts_at=details.starts_at,
+            ends_at=details.ends_at,
+            time_zone=details.time_zone,
+        )
+        planned = []
+        for target in targets:
+            starts_at, ends_at = times[target.pk]
+            label = None
+            if len(targets) > 1:
+                label = _("Occurrence %(number)d, %(when)s") % {
+                    "number": target.occurrence_number,
+                    "when": _in_zone(starts_at, details.time_zone),
+                }
+            planned.append(PlannedOccurrence(label, starts_at, ends_at, target))
+        exclude = [target.pk for target in targets]
+    checks = scheduling.meeting_checks(
+        times=[(occurrence.starts_at, occurrence.ends_at) for occurrence in planned],
+        nations=details.nations,
+        attendees=details.attendees,
+        user=acting_user,
+        exclude_meeting_ids=exclude,
+    )
+    return MeetingPlan(
+        details=details,
+        occurrences=tuple(
+            replace(occurrence, warnings=tuple(warnings))
+            for occurrence, warnings in zip(planned, checks, strict=True)
+        ),
+        scope=scope,
+        repeat=repeat if meeting is None else None,
+    )
+
+
+# ---------------------------------------------------------------------- agenda
+
+
+def meeting_set_agenda(
+    *,
+    meeting: AssessmentMeeting,
+    items: Sequence[AgendaItem],
+    removed: Sequence[AgendaItem] = (),
+    acting_user: User | None,
+) -> None:
+    """Delete the ``removed`` items, then save ``items`` numbered 1, 2, 3… in order.
+
+    An item of this meeting whose values and position did not change is left alone
+    (no history row for nothing)."""
+    stored = {item.pk: item for item in meeting.agenda_items.all()}
+    for item in removed:
+        if item.pk in stored:
+            item._history_user = acting_user
+            item.delete()
+    for position, item in enumerate(items, start=1):
+        before = stored.get(item.pk)
+        item.meeting = meeting
+        item.position = position
+        if before is not None and all(
+            getattr(before, name) == getattr(item, name)
+            for name in ("position", *AGENDA_FIELDS)
+        ):
+            continue
+        item.full_clean(exclude=["meeting"])
+        item._history_user = acting_user
+        item.save()
+
+
+# ---------------------------------------------------------------------- create
+
+
+def _new_meeting(details: MeetingDetails, **fields) -> AssessmentMeeting:
+    """An unsaved meeting of ``details``; ``fields`` override them."""
+    values = {
+        "title": details.title,
+        "starts_at": details.starts_at,
+        "ends_at": details.ends_at,
+        "time_zone": details.time_zone,
+        "status": details.status,
+        "location": details.location,
+        "online_url": details.online_url,
+        "chair": details.chair,
+    }
+    return AssessmentMeeting(**(values | fields))
+
+
+@transaction.atomic
+def meeting_create(
+    *,
+    plan: MeetingPlan,
+    acting_user: User | None,
+    agenda: Sequence[AgendaItem] = (),
+    released_to_all: bool | None = None,
+    released_to: Iterable[Nation] | None = None,
+) -> list[AssessmentMeeting]:
+    """Save the new meeting, or every occurrence of the new series, that ``plan``
+    (from ``meeting_plan``) describes; return them in order.
+
+    The agenda goes to the first meeting; each is released as ``record_release``
+    allows ``acting_user``; a scheduled meeting's attendees are sent the
+    invitation once the transaction has committed. Occurrences of a series are
+    scheduled whatever status the details name.
+    """
+    from cooperation import services
+
+    details = plan.details
+    series = None
+    if plan.repeat is not None:
+        series = _series_for(details, plan.repeat, acting_user)
+        series._history_user = acting_user
+        series.save()
+        meetings = [
+            _new_meeting(
+                details,
+                title=occurrence_title(details.title, time.number),
+                starts_at=time.starts_at,
+                ends_at=time.ends_at,
+                status=Status.SCHEDULED,
+                series=series,
+                occurrence_number=time.number,
+            )
+            for time in _series_times(series)
+        ]
+        _check_title_fits(details.title, len(meetings))
+    else:
+        meetings = [_new_meeting(details)]
+    released_to = list(released_to) if released_to is not None else None
+    for meeting in meetings:
+        meeting.full_clean()
+        meeting._history_user = acting_user
+        meeting.save()
+        meeting.nations.set(details.nations)
+        meeting.attendees.set(details.attendees)
+        services.record_release(
+            record=meeting,
+            acting_user=acting_user,
+            creating=True,
+            released_to_all=released_to_all,
+            released_to=released_to,
+        )
+        if meeting.status == Status.SCHEDULED:
+            meeting_notify_on_commit(
+                meeting=meeting, kind=Notice.REQUEST, acting_user=acting_user
+            )
+    if agenda:
+        meeting_set_agenda(meeting=meetings[0], items=agenda, acting_user=acting_user)
+    return meetings
+
+
+# ---------------------------------------------------------------------- update
+
+
+@transaction.atomic
+def meeting_update(
+    *,
+    meeting: AssessmentMeeting,
+    version: str,
+    plan: MeetingPlan,
+    acting_user: User | None,
+    agenda: Sequence[AgendaItem] | None = None,
+    agenda_removed: Sequence[AgendaItem] = (),
+    released_to_all: bool | None = None,
+    released_to: Iterable[Nation] | None = None,
+) -> list[AssessmentMeeting]:
+    """Apply an edit ``plan`` to ``meeting`` (and, for ``Scope.FOLLOWING``, the
+    later occurrences still to be held); return the meetings changed, this first.
+
+    ``version`` is the version of ``meeting`` the edit was made on
+    (``concurrency.version_token``): when the meeting changed since, nothing is
+    saved and ``concurrency.EditConflict`` is raised. The agenda is saved first, so
+    marking the meeting held carries over what it left open to the next
+    occurrence. Attendees hear of any change that concerns them (SEQUENCE raised,
+    invitation or cancellation sent after the commit); the status changes only
+    this meeting.
+    """
+    from cooperation import services
+
+    concurrency.lock_unchanged(meeting, version, user=acting_user)
+    stored = AssessmentMeeting.objects.select_for_update().get(pk=meeting.pk)
+    if agenda is not None:
+        meeting_set_agenda(
+            meeting=stored,
+            items=agenda,
+            removed=agenda_removed,
+            acting_user=acting_user,
+        )
+    details = plan.details
+    targets = (
+        following_occurrences(stored) if plan.scope == Scope.FOLLOWING else [stored]
+    )
     times = shifted_times(
         meeting=stored,
         others=targets,
-        starts_at=new_starts,
-        ends_at=new_ends,
-        time_zone=new_zone,
+        starts_at=details.starts_at,
+        ends_at=details.ends_at,
+        time_zone=details.time_zone,
     )
-    nations = list(nations) if nations is not None else None
-    attendees = list(attendees) if attendees is not None else None
+    attendee_ids = {person.pk for person in details.attendees}
+    released_to = list(released_to) if released_to is not None else None
     previous_status = stored.status
-    changed = []
     for target in targets:
         before = {name: getattr(target, name) for name in ATTENDEE_FIELDS}
         target.starts_at, target.ends_at = times[target.pk]
-        target.time_zone = new_zone
-        if title is not None:
-            if target is stored:
-                target.title = title
-            elif target.occurrence_number is not None:
-                target.title = occurrence_title(
-                    title_base(title), target.occurrence_number
-                )
-        if location is not None:
-            target.location = location
-        if online_url is not None:
-            target.online_url = online_url
-        if chair is not _UNSET:
-            target.chair = chair
-        if status is not None and target is stored:
-            target.status = status
-        attendees_changed = False
-        if attendees is not None:
-            current = set(target.attendees.values_list("pk", flat=True))
-            attendees_changed = current != {person.pk for person in attendees}
-        news = attendees_changed or any(
+        target.time_zone = details.time_zone
+        if target is stored:
+            target.title = details.title
+            target.status = details.status
+        elif target.occurrence_number is not None:
+            target.title = occurrence_title(
+                title_base(details.title), target.occurrence_number
+            )
+        target.location = details.location
+        target.online_url = details.online_url
+        target.chair = details.chair
+        current = set(target.attendees.values_list("pk", flat=True))
+        news = current != attendee_ids or any(
             getattr(target, name) != value for name, value in before.items()
         )
         if news and target.status in (Status.SCHEDULED, Status.CANCELLED):
             target.sequence += 1
         target.full_clean()
+        target._history_user = acting_user
         target.save()
-        if nations is not None:
-            target.nations.set(nations)
-        if attendees is not None:
-            target.attendees.set(attendees)
+        target.nations.set(details.nations)
+        target.attendees.set(details.attendees)
+        services.record_release(
+            record=target,
+            acting_user=acting_user,
+            released_to_all=released_to_all,
+            released_to=released_to,
+        )
         if news:
             if target.status == Status.SCHEDULED:
-                meeting_notify_on_commit(meeting=target, kind="request")
+                meeting_notify_on_commit(
+                    meeting=target, kind=Notice.REQUEST, acting_user=acting_user
+                )
             elif target.status == Status.CANCELLED and before["status"] != (
                 Status.CANCELLED
             ):
-                meeting_notify_on_commit(meeting=target, kind="cancel")
-        changed.append(target)
+                meeting_notify_on_commit(
+                    meeting=target, kind=Notice.CANCEL, acting_user=acting_user
+                )
     if (
-        status == Status.HELD
+        stored.status == Status.HELD
         and previous_status != Status.HELD
         and stored.series_id is not None
     ):
-        meeting_carry_over(meeting=stored)
-    return changed
+        meeting_carry_over(meeting=stored, acting_user=acting_user)
+    return targets
 
 
 @transaction.atomic
 def meeting_cancel(
-    *, meeting: AssessmentMeeting, user: User, scope: str = "this"
+    *, meeting: AssessmentMeeting, acting_user: User | None, scope: Scope = Scope.THIS
 ) -> list[AssessmentMeeting]:
     """Cancel a meeting (or it and the following occurrences); records are kept."""
-    if scope not in ("this", "following"):
-        raise ValueError(f"unknown scope {scope!r}")
+    scope = Scope(scope)
     stored = AssessmentMeeting.objects.select_for_update().get(pk=meeting.pk)
     if stored.status in (Status.HELD, Status.CANCELLED):
         raise ValidationError(
             _("Only a meeting still to be held can be cancelled."), code="not_open"
         )
-    targets = following_occurrences(stored) if scope == "following" else [stored]
+    targets = following_occurrences(stored) if scope == Scope.FOLLOWING else [stored]
     for target in targets:
         was_scheduled = target.status == Status.SCHEDULED
         target.status = Status.CANCELLED
         if was_scheduled:
             target.sequence += 1
         target.full_clean()
+        target._history_user = acting_user
         target.save()
         if was_scheduled:
-            meeting_notify_on_commit(meeting=target, kind="cancel")
+            meeting_notify_on_commit(
+                meeting=target, kind=Notice.CANCEL, acting_user=acting_user
+            )
     return targets
 
 
@@ -460,7 +731,9 @@ def review_title() -> str:
 
 
 @transaction.atomic
-def meeting_carry_over(*, meeting: AssessmentMeeting) -> list[AgendaItem]:
+def meeting_carry_over(
+    *, meeting: AssessmentMeeting, acting_user: User | None
+) -> list[AgendaItem]:
     """Put what ``meeting`` left open on the next occurrence's agenda, once.
 
     Agenda items not covered, and open recommendations raised at it or reviewed at
@@ -494,6 +767,7 @@ def meeting_carry_over(*, meeting: AssessmentMeeting) -> list[AgendaItem]:
             meeting=target, position=position, kind=AgendaItem.Kind.REVIEW, **fields
         )
         item.full_clean()
+        item._history_user = acting_user
         item.save()
         added.append(item)
 
@@ -531,21 +805,24 @@ def meeting_carry_over(*, meeting: AssessmentMeeting) -> list[AgendaItem]:
 
 @transaction.atomic
 def meeting_save_minutes(
-    *, meeting: AssessmentMeeting, user: User, minutes: str
+    *, meeting: AssessmentMeeting, acting_user: User, minutes: str
 ) -> AssessmentMeeting:
     """Save the draft minutes; published minutes change only by a correction."""
     if meeting.minutes_status == AssessmentMeeting.MinutesStatus.PUBLISHED:
-        return meeting_correct_minutes(meeting=meeting, user=user, minutes=minutes)
+        return meeting_correct_minutes(
+            meeting=meeting, acting_user=acting_user, minutes=minutes
+        )
     meeting.minutes = minutes
     meeting.full_clean()
     meeting._change_reason = "Minutes drafted"
+    meeting._history_user = acting_user
     meeting.save()
     return meeting
 
 
 @transaction.atomic
 def meeting_publish_minutes(
-    *, meeting: AssessmentMeeting, user: User
+    *, meeting: AssessmentMeeting, acting_user: User
 ) -> AssessmentMeeting:
     """Publish the draft minutes; from now on they are locked."""
     if meeting.minutes_status == AssessmentMeeting.MinutesStatus.PUBLISHED:
@@ -559,16 +836,17 @@ def meeting_publish_minutes(
         )
     meeting.minutes_status = AssessmentMeeting.MinutesStatus.PUBLISHED
     meeting.minutes_published_at = timezone.now()
-    meeting.minutes_published_by = user
+    meeting.minutes_published_by = acting_user
     meeting.full_clean()
     meeting._change_reason = "Minutes published"
+    meeting._history_user = acting_user
     meeting.save()
     return meeting
 
 
 @transaction.atomic
 def meeting_correct_minutes(
-    *, meeting: AssessmentMeeting, user: User, minutes: str
+    *, meeting: AssessmentMeeting, acting_user: User, minutes: str
 ) -> AssessmentMeeting:
     """Correct published minutes: a new revision; history keeps the old text."""
     if meeting.minutes_status != AssessmentMeeting.MinutesStatus.PUBLISHED:
@@ -576,7 +854,7 @@ def meeting_correct_minutes(
             _("Only published minutes are corrected; edit the draft instead."),
             code="not_published",
         )
-    if not user.has_perm(CORRECT_MINUTES_PERMISSION):
+    if not acting_user.has_perm(CORRECT_MINUTES_PERMISSION):
         raise PermissionDenied(
             _("Published minutes are locked; you may not correct them.")
         )
@@ -588,6 +866,6 @@ def meeting_correct_minutes(
     meeting.minutes = minutes
     meeting.full_clean()
     meeting._change_reason = "Minutes corrected"
-    meeting._history_user = user
+    meeting._history_user = acting_user
     meeting.save()
     return meeting

@@ -6,6 +6,7 @@ public holiday in a participating nation (the ``holidays`` package), or a time o
 08:00–18:00 local time for a participating nation. The scheduler sees these as warnings
 to confirm; nothing here refuses a meeting.
 
+``meeting_checks`` answers the same for several times at once (a series).
 ``meeting_find_slots`` ranks candidate times over a date range by how few checks they
 fail. Both load what they need in a fixed number of queries.
 """
@@ -199,15 +200,37 @@ def meeting_check(
     ``user`` is the scheduler: overlapping meetings not released to them are not
     named. ``exclude_meeting_ids``: the meeting being edited (and its series).
     """
+    (warnings,) = meeting_checks(
+        times=[(starts_at, ends_at)],
+        nations=nations,
+        attendees=attendees,
+        user=user,
+        exclude_meeting_ids=exclude_meeting_ids,
+    )
+    return warnings
+
+
+def meeting_checks(
+    *,
+    times: Sequence[tuple[datetime.datetime, datetime.datetime]],
+    nations: Iterable[Nation],
+    attendees: Iterable[User] = (),
+    user: User | None = None,
+    exclude_meeting_ids: Sequence[int] = (),
+) -> list[list[SchedulingWarning]]:
+    """``meeting_check`` of several (start, end) times, e.g. a series' occurrences,
+    in the same queries as one: what they need is loaded once for all of them."""
+    if not times:
+        return []
     context = _Context(
         user=user,
         nations=nations,
         attendees=attendees,
-        window_start=starts_at,
-        window_end=ends_at,
+        window_start=min(start for start, _end in times),
+        window_end=max(end for _start, end in times),
         exclude=exclude_meeting_ids,
     )
-    return context.check(starts_at, ends_at)
+    return [context.check(start, end) for start, end in times]
 
 
 def meeting_find_slots(

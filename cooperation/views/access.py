@@ -28,8 +28,6 @@ def get_meeting_for(user, pk):
 
 def get_recommendation_for(user, reference):
     return get_object_or_404(
-        Recommendation.objects.visible_to(user)
-        .with_progress()
-        .select_related("owner", "focus_area"),
+        Recommendation.objects.visible_to(user).select_related("owner", "focus_area"),
         reference=reference,
     )

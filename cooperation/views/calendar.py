@@ -32,14 +32,6 @@ FIRST_YEAR, LAST_YEAR = 1970, 2100
 FEED_URL_SESSION_KEY = "calendar_feed_url"
 
 
-def rsvp_context(user, meeting):
-    """What ``includes/_meeting_rsvp.html`` needs, for the meeting page: every
-    invitation with its attendee (one query) and the user's own, if invited."""
-    invitations = list(meeting.invitations.select_related("user"))
-    mine = next((inv for inv in invitations if inv.user_id == user.pk), None)
-    return {"invitations": invitations, "my_invitation": mine}
-
-
 # ----------------------------------------------------------------- month view
 
 
@@ -156,7 +148,7 @@ def meeting_rsvp(request, pk):
         return HttpResponseBadRequest(_("Answer accept, tentative or decline."))
     try:
         invitation_services.invitation_respond(
-            invitation=invitation, user=request.user, response=response
+            invitation=invitation, acting_user=request.user, response=response
         )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
@@ -183,7 +175,9 @@ def calendar_subscription(request):
     if request.method == "POST":
         action = request.POST.get("action")
         if action in {"create", "regenerate"}:
-            token = invitation_services.calendar_token_create(user=user)
+            token = invitation_services.calendar_token_create(
+                user=user, acting_user=user
+            )
             # Shown once, on the page this redirects to, then forgotten.
             request.session[FEED_URL_SESSION_KEY] = feed_url(token)
             messages.success(
@@ -194,7 +188,7 @@ def calendar_subscription(request):
                 ),
             )
         elif action == "revoke":
-            invitation_services.calendar_token_revoke(user=user)
+            invitation_services.calendar_token_revoke(user=user, acting_user=user)
             messages.success(
                 request,
                 _("Your calendar feed address was revoked; it no longer works."),

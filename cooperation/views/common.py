@@ -1,8 +1,11 @@
-"""Helpers shared by the list pages: sorting, pagination, CSV export.
+"""The list pages' one machinery: sorting, pagination, CSV export.
 
-Every list page is the same shape: a FilterSet over a ``visible_to(user)`` queryset,
-a whitelisted sort, a page of rows with the total count, and the same filtered rows as
-CSV when ``?format=csv`` is asked for.
+Every list page is the same shape, declared once as a ``ListSpec``: a FilterSet over a
+``visible_to(user)`` queryset, the columns (each with its header, the sort it offers
+and its CSV value), a page of rows with the total count, and the same filtered rows as
+CSV when ``?format=csv`` is asked for. ``list_page`` renders any of them; their pages
+share ``includes/_list_table.html`` (sort headers, rows, pagination) and
+``includes/_filter_form.html`` (the filters and the CSV link).
 
 Cost at volume: each sort key has an index (see the models' ``Meta.indexes``), the
 count and the choice of a page's rows run without the per-row annotations
@@ -15,11 +18,11 @@ import functools
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import F, OrderBy, QuerySet
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -36,11 +39,83 @@ _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass(frozen=True)
 class Column:
-    """A list column: its header, the sort key it offers and its CSV value."""
+    """A list column: its header, the sort it offers and its CSV value.
+
+    ``sort`` is the ``?sort=`` key (None: not sortable) and ``order_by`` what it
+    orders by: field names (``"-field"`` descending) or ``OrderBy`` expressions such
+    as ``nulls_last("due_date")``; ``?sort=-key`` reverses each of them.
+    ``value(row)`` is the CSV cell (None: not exported), headed ``csv_label`` when
+    the CSV names it otherwise than the table; ``in_table=False`` exports it only.
+
+    ``row_sort(row)`` sorts by a value the database does not hold: the whole
+    filtered list is then read and sorted in Python, so it is only for short
+    reference tables (the nations), never for records that grow; ``order_by`` then
+    gives the order of ties.
+    """
 
     label: str
-    sort: str | None = None  # the ?sort= key; None when the column is not sortable
-    value: Callable[[object], object] | None = None  # None: not exported
+    sort: str | None = None
+    value: Callable[[object], object] | None = None
+    _: KW_ONLY
+    order_by: Sequence[str | OrderBy] = ()
+    csv_label: str | None = None
+    in_table: bool = True
+    row_sort: Callable[[object], object] | None = None
+
+    @property
+    def csv_header(self):
+        return self.csv_label or self.label
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """One list page, declared once.
+
+    ``queryset(user, *, exporting, sort)`` gives the rows released to ``user`` with
+    what the table (or, ``exporting``, the CSV) reads, for the ``sort`` key in force.
+    ``export_rows(queryset)`` gives the objects the CSV columns read (by default
+    ``export_chunks(queryset)``). ``attach(rows, user=…)`` sets on the rows shown or
+    exported what they read from elsewhere (e.g. counts from a cached grouped query).
+    ``context(request)`` adds to what ``template`` receives.
+    """
+
+    filterset: type
+    queryset: Callable[..., QuerySet]
+    columns: Sequence[Column]
+    default_sort: str
+    template: str
+    csv_filename: str
+    export_rows: Callable[[QuerySet], Iterable[object]] | None = None
+    attach: Callable[..., None] | None = None
+    context: Callable[[HttpRequest], dict] | None = None
+
+    def __post_init__(self):
+        for column in self.columns:
+            if column.sort and not column.order_by:
+                raise ValueError(f"Column {column.sort!r} sorts by nothing.")
+        if self.default_sort.removeprefix("-") not in self.sort_fields:
+            raise ValueError(f"No column sorts by {self.default_sort!r}.")
+
+    @property
+    def sort_fields(self) -> dict[str, Sequence[str | OrderBy]]:
+        """The sort whitelist: ``{key: what it orders by}``."""
+        return {column.sort: column.order_by for column in self.columns if column.sort}
+
+    @property
+    def table_columns(self) -> list[Column]:
+        return [column for column in self.columns if column.in_table]
+
+    @property
+    def csv_columns(self) -> list[Column]:
+        return [column for column in self.columns if column.value is not None]
+
+    def requested_sort(self, request) -> str:
+        """The ``?sort=`` key (``-key`` descending) when it is one the list offers,
+        else the default."""
+        requested = request.GET.get("sort", "")
+        if requested.removeprefix("-") in self.sort_fields:
+            return requested
+        return self.default_sort
 
 
 def safe_cell(value):
@@ -157,22 +232,11 @@ def _ordering(field, descending):
     return field.removeprefix("-")
 
 
-def apply_sort(
-    request, queryset, *, sort_fields: dict[str, Sequence[str | OrderBy]], default
-):
-    """Order by the ``?sort=`` key when it is one we offer (``-key`` for descending).
-
-    A sort is a list of field names (``"-field"`` for descending) or ``OrderBy``
-    expressions such as ``nulls_last("due_date")``; ``-key`` reverses each of them.
-    """
-    requested = request.GET.get("sort", "")
-    key = requested.removeprefix("-")
-    if key not in sort_fields:
-        requested = default
-        key = default.removeprefix("-")
-    descending = requested.startswith("-")
-    ordering = [_ordering(field, descending) for field in sort_fields[key]]
-    return queryset.order_by(*ordering, "pk"), requested
+def ordered(queryset, order_by: Sequence[str | OrderBy], *, descending=False):
+    """``queryset`` ordered by ``order_by``, each part reversed when
+    ``descending``, then by key, so that every page is well defined."""
+    ordering = [_ordering(field, descending) for field in order_by]
+    return queryset.order_by(*ordering, "pk")
 
 
 class KeysFirstPaginator(Paginator):
@@ -185,7 +249,7 @@ class KeysFirstPaginator(Paginator):
     same single query: the annotations run for the rows shown only. The count is
     kept per data generation (``cooperation.counts``).
 
-    The queryset must be ordered (``apply_sort`` always ends with ``pk``); a
+    The queryset must be ordered (``ordered`` always ends with ``pk``); a
     ``distinct()`` one is paged as usual (its keys could not be selected alone).
     """
 
@@ -210,60 +274,49 @@ class KeysFirstPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         keys = self.object_list.values("pk")[bottom:top]
-        return self._get_page(self.object_list.filter(pk__in=keys), number, self)
+        return Page(self.object_list.filter(pk__in=keys), number, self)
 
 
-def list_page(
-    request,
-    *,
-    filterset,
-    sort_fields: dict[str, Sequence[str]],
-    default_sort: str,
-    template: str,
-    columns: Sequence[Column],
-    csv_filename: str,
-    context: dict | None = None,
-    export_rows: Callable[[object], Iterable[object]] | None = None,
-    attach: Callable[[Sequence[object]], None] | None = None,
-    row_sorts: dict[str, Callable[[object], object]] | None = None,
-) -> HttpResponse:
-    """Render a filtered, sorted, paginated list, or export its rows as CSV.
-
-    ``export_rows(queryset)`` gives the objects the CSV columns read (by default
-    ``export_chunks(queryset)``). ``attach(rows)`` sets on the rows shown or
-    exported what they read from elsewhere (e.g. counts from a cached grouped query).
-
-    ``row_sorts`` maps sort keys to a Python key of a row (after ``attach``), for
-    values the database does not hold; the whole filtered list is then read and
-    sorted in Python, so it is only for short reference tables (the nations), never
-    for records that grow. Their ``sort_fields`` entry gives the order of ties.
-    """
+def list_page(request, spec: ListSpec) -> HttpResponse:
+    """Render the list ``spec`` declares, filtered, sorted and paginated, or export
+    its rows as CSV (``?format=csv``)."""
+    user = request.user
+    exporting = request.GET.get("format") == "csv"
+    current_sort = spec.requested_sort(request)
+    key = current_sort.removeprefix("-")
+    descending = current_sort.startswith("-")
+    filterset = spec.filterset(
+        request.GET or None,
+        queryset=spec.queryset(user, exporting=exporting, sort=key),
+        request=request,
+    )
     if filterset.is_bound and not filterset.is_valid():
         queryset = filterset.queryset.none()
     else:
         queryset = filterset.qs
-    queryset, current_sort = apply_sort(
-        request, queryset, sort_fields=sort_fields, default=default_sort
+    queryset = ordered(queryset, spec.sort_fields[key], descending=descending)
+    attach = functools.partial(spec.attach, user=user) if spec.attach else None
+    row_sort = next(
+        (column.row_sort for column in spec.columns if column.sort == key), None
     )
-    row_sort = (row_sorts or {}).get(current_sort.removeprefix("-"))
     rows = queryset
     if row_sort is not None:
         rows = list(queryset)
         if attach is not None:
             attach(rows)
-        rows.sort(key=row_sort, reverse=current_sort.startswith("-"))
-    if request.GET.get("format") == "csv":
-        exported = [column for column in columns if column.value is not None]
+        rows.sort(key=row_sort, reverse=descending)
+    if exporting:
         if row_sort is not None:
             objects = rows
-        elif export_rows is not None:
-            objects = export_rows(queryset)
+        elif spec.export_rows is not None:
+            objects = spec.export_rows(queryset)
         else:
             objects = export_chunks(queryset, attach=attach)
+        columns = spec.csv_columns
         return csv_response(
-            filename=csv_filename,
-            header=[column.label for column in exported],
-            rows=([column.value(obj) for column in exported] for obj in objects),
+            filename=spec.csv_filename,
+            header=[column.csv_header for column in columns],
+            rows=([column.value(obj) for column in columns] for obj in objects),
         )
     paginator = KeysFirstPaginator(rows, PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
@@ -272,18 +325,18 @@ def list_page(
         attach(page.object_list)
     return render(
         request,
-        template,
+        spec.template,
         {
             "filter": filterset,
             "page_obj": page,
             "object_list": page.object_list,
-            "columns": columns,
+            "table_columns": spec.table_columns,
             "current_sort": current_sort,
             "is_filtered": any(
                 value
-                for key, value in request.GET.items()
-                if key not in {"page", "sort"}
+                for name, value in request.GET.items()
+                if name not in {"page", "sort"}
             ),
-            **(context or {}),
+            **(spec.context(request) if spec.context else {}),
         },
     )

@@ -3,8 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -27,6 +25,7 @@ from cooperation.models import (
 from .access import get_initiative_for
 from .common import (
     Column,
+    ListSpec,
     choice_label,
     export_chunks,
     grouped,
@@ -46,36 +45,16 @@ DETAIL_RECOMMENDATIONS = 25
 # ------------------------------------------------------------------------- reads
 
 
-def _rank(field, values):
-    """Order by a vocabulary's own order rather than alphabetically by code."""
-    return Case(
-        *[
-            When(**{field: value}, then=Value(rank))
-            for rank, value in enumerate(values)
-        ],
-        default=Value(len(values)),
-        output_field=IntegerField(),
-    )
-
-
-def participations_lead_first():
-    return Participation.objects.select_related("nation").order_by(
-        _rank("role", [Participation.Role.LEAD]), "nation__name"
-    )
-
-
-def initiatives_for_list(user, *, for_export=False, sort=""):
+def initiatives_for_list(user, *, exporting, sort):
     """What the list and its CSV show: a fixed number of queries whatever the rows.
 
     The CSV reads the lead, participants, focus areas and releasability per chunk
-    (``export_initiatives``); it computes the lead's subqueries only to sort by it.
+    (``export_initiatives``); it joins the lead's sort key only to sort by it.
     """
-    queryset = Initiative.objects.visible_to(user)
-    if not for_export or sort.removeprefix("-") == "lead":
-        queryset = queryset.with_lead()
-    if for_export:
-        return queryset.defer("summary", "objectives")
-    return queryset.select_related("owner").prefetch_related("focus_areas")
+    initiatives = Initiative.objects.visible_to(user)
+    if exporting:
+        return initiatives.for_export(by_lead=sort == "lead")
+    return initiatives.for_list()
 
 
 def export_initiatives(queryset):
@@ -124,69 +103,65 @@ def _released_to(initiative):
     return initiative.export_released_to
 
 
-TITLE = Column(_("Title"), "title", lambda i: i.title)
-KIND = Column(_("Kind"), "kind", lambda i: choice_label(Initiative.Kind, i.kind))
-STATUS = Column(
-    _("Status"), "status", lambda i: choice_label(Initiative.Status, i.status)
-)
-LEAD = Column(_("Lead nation"), "lead", lambda i: i.export_lead)
-PARTICIPANTS = Column(_("Participating nations"), None, lambda i: i.export_participants)
-FOCUS_AREAS = Column(_("Focus areas"), None, lambda i: i.export_focus_areas)
-PLANNED_START = Column(_("Planned start"), "planned_start", lambda i: i.planned_start)
-PLANNED_END = Column(_("Planned end"), "planned_end", lambda i: i.planned_end)
-OWNER = Column(_("Owner"), None, lambda i: i.export_owner)
-RELEASED_TO = Column(_("Released to"), None, _released_to)
-
-# The CSV has every column; the table leaves out what the detail page shows.
-INITIATIVE_COLUMNS = [
-    TITLE,
-    KIND,
-    STATUS,
-    LEAD,
-    PARTICIPANTS,
-    FOCUS_AREAS,
-    PLANNED_START,
-    PLANNED_END,
-    OWNER,
-    RELEASED_TO,
-]
-TABLE_COLUMNS = [TITLE, KIND, STATUS, LEAD, FOCUS_AREAS, PLANNED_START, PLANNED_END]
-
 # Rows without a lead or a date sort after the others (before them, descending) on
 # every database. Each sort's first column has an index (Initiative.Meta.indexes),
-# except the status's own order and the lead nation's name (a subquery), which sort
-# the visible rows.
-SORT_FIELDS = {
-    "title": ["title"],
-    "kind": ["kind", "title"],
-    "status": ["status_rank", "title"],
-    "lead": [nulls_last("lead_nation_order"), "title"],
-    "planned_start": [nulls_last("planned_start"), "title"],
-    "planned_end": [nulls_last("planned_end"), "title"],
-}
+# except the status's own order and the lead nation's name (a join), which sort the
+# visible rows. The CSV has every column; the table leaves out what the detail
+# page shows.
+INITIATIVE_LIST = ListSpec(
+    filterset=InitiativeFilter,
+    queryset=initiatives_for_list,
+    columns=[
+        Column(_("Title"), "title", lambda i: i.title, order_by=["title"]),
+        Column(
+            _("Kind"),
+            "kind",
+            lambda i: choice_label(Initiative.Kind, i.kind),
+            order_by=["kind", "title"],
+        ),
+        Column(
+            _("Status"),
+            "status",
+            lambda i: choice_label(Initiative.Status, i.status),
+            order_by=["status_rank", "title"],
+        ),
+        Column(
+            _("Lead nation"),
+            "lead",
+            lambda i: i.export_lead,
+            order_by=[nulls_last("lead_nation_order"), "title"],
+        ),
+        Column(
+            _("Participating nations"),
+            value=lambda i: i.export_participants,
+            in_table=False,
+        ),
+        Column(_("Focus areas"), value=lambda i: i.export_focus_areas),
+        Column(
+            _("Planned start"),
+            "planned_start",
+            lambda i: i.planned_start,
+            order_by=[nulls_last("planned_start"), "title"],
+        ),
+        Column(
+            _("Planned end"),
+            "planned_end",
+            lambda i: i.planned_end,
+            order_by=[nulls_last("planned_end"), "title"],
+        ),
+        Column(_("Owner"), value=lambda i: i.export_owner, in_table=False),
+        Column(_("Released to"), value=_released_to, in_table=False),
+    ],
+    default_sort="title",
+    template="cooperation/initiative_list.html",
+    csv_filename="initiatives",
+    export_rows=export_initiatives,
+)
 
 
 @require_GET
 def initiative_list(request):
-    queryset = initiatives_for_list(
-        request.user,
-        for_export=request.GET.get("format") == "csv",
-        sort=request.GET.get("sort", ""),
-    )
-    filterset = InitiativeFilter(
-        request.GET or None, queryset=queryset, request=request
-    )
-    return list_page(
-        request,
-        filterset=filterset,
-        sort_fields=SORT_FIELDS,
-        default_sort="title",
-        template="cooperation/initiative_list.html",
-        columns=INITIATIVE_COLUMNS,
-        csv_filename="initiatives",
-        context={"table_columns": TABLE_COLUMNS},
-        export_rows=export_initiatives,
-    )
+    return list_page(request, INITIATIVE_LIST)
 
 
 @require_GET
@@ -194,16 +169,13 @@ def initiative_detail(request, pk):
     user = request.user
     initiative = get_initiative_for(user, pk)
     evaluations = list(
-        InitiativeEvaluation.objects.visible_to(user)
-        .filter(initiative=initiative)
-        .select_related("meeting")
-        .order_by("-meeting__starts_at", "-pk")
+        InitiativeEvaluation.objects.visible_to(user).of_initiative(initiative)
     )
     recommendations = list(
         Recommendation.objects.visible_to(user)
         .filter(initiative=initiative)
         .select_related("focus_area")
-        .order_by("status_rank", "due_date", "reference")[: DETAIL_RECOMMENDATIONS + 1]
+        .by_status()[: DETAIL_RECOMMENDATIONS + 1]
     )
     return render(
         request,
@@ -211,7 +183,7 @@ def initiative_detail(request, pk):
         {
             "initiative": initiative,
             "participations": list(
-                participations_lead_first().filter(initiative=initiative)
+                Participation.objects.filter(initiative=initiative).lead_first()
             ),
             "evaluations": evaluations,
             "recommendations": recommendations[:DETAIL_RECOMMENDATIONS],
@@ -228,32 +200,26 @@ def initiative_detail(request, pk):
 
 
 def _save_initiative(request, *, form, formset, release_form, creating):
-    """Save the initiative, its participations and releasability, all or nothing.
+    """Save the initiative, its participations and releasability through one service.
 
-    Returns the initiative, or None when a service refused the change; the reason is
-    then on the form. An edit of a version that is no longer the current one saves
+    Returns the initiative, or None when the service refused the change; the reason
+    is then on the form. An edit of a version that is no longer the current one saves
     nothing and raises ``concurrency.EditConflict``.
     """
+    changes = {
+        "initiative": form.instance,
+        "acting_user": request.user,
+        "focus_areas": form.cleaned_data["focus_areas"],
+        "participations": formset.rows(),
+        **release_kwargs(release_form),
+    }
     try:
-        with transaction.atomic():
-            if not creating:
-                concurrency.lock_unchanged(
-                    form.instance, form.posted_version(), user=request.user
-                )
-            initiative = form.save()
-            services.initiative_set_participations(
-                initiative=initiative, rows=formset.rows()
-            )
-            services.record_release(
-                record=initiative,
-                user=request.user,
-                creating=creating,
-                **release_kwargs(release_form),
-            )
+        if creating:
+            return services.initiative_create(**changes)
+        return services.initiative_update(version=form.posted_version(), **changes)
     except ValidationError as error:
         form.add_error(None, error)
         return None
-    return initiative
 
 
 def _render_form(

@@ -1,10 +1,8 @@
-from django.db.models import Count
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from cooperation.charts import threat_chart
-from cooperation.counts import cached_rows
 from cooperation.filters.nations import NationFilter
 from cooperation.models import (
     AssessmentMeeting,
@@ -16,58 +14,77 @@ from cooperation.models import (
 from cooperation.models.base import bounded
 
 from .access import get_nation
-from .common import Column, list_page
+from .common import Column, ListSpec, list_page
 
 # The rows each panel of a nation's page shows; each links to the list of all.
 NATION_PAGE_ROWS = 25
 NATION_PAGE_MEETINGS = 10
 
-NATION_COLUMNS = [
-    Column(_("Nation"), "name", lambda n: n.display_name),
-    Column(_("ISO codes"), "code", lambda n: f"{n.iso_alpha2} / {n.iso_alpha3}"),
-    Column(_("Region"), "region", lambda n: n.get_region_display()),
-    Column(_("Time zone"), None, lambda n: n.time_zone),
-    Column(_("Languages"), None, lambda n: n.official_languages),
-    Column(_("Liaison"), None, lambda n: n.liaison_name),
-    Column(_("Initiatives"), "initiatives", lambda n: n.initiative_count),
-    Column(_("Open recommendations"), "open", lambda n: n.open_recommendation_count),
-]
+
+def nations_for_list(user, *, exporting, sort):
+    # Reference data: every signed-in user sees every nation; the counts are theirs.
+    return Nation.objects.with_display_order()
+
+
+def attach_counts(nations, *, user):
+    """Set on each nation the initiatives it takes part in and the open
+    recommendations addressed to it, of those released to ``user`` (two grouped
+    queries, cached per data generation: ``Nation.objects.visible_counts``)."""
+    counts = Nation.objects.visible_counts(user)
+    for nation in nations:
+        nation.initiative_count, nation.open_recommendation_count = counts.get(
+            nation.pk, (0, 0)
+        )
+
+
+# Nations are a short reference table: sorted by their counts in Python.
+NATION_LIST = ListSpec(
+    filterset=NationFilter,
+    queryset=nations_for_list,
+    columns=[
+        Column(
+            _("Nation"), "name", lambda n: n.display_name, order_by=["display_order"]
+        ),
+        Column(
+            _("ISO codes"),
+            "code",
+            lambda n: f"{n.iso_alpha2} / {n.iso_alpha3}",
+            order_by=["iso_alpha2"],
+        ),
+        Column(
+            _("Region"),
+            "region",
+            lambda n: n.get_region_display(),
+            order_by=["region", "display_order"],
+        ),
+        Column(_("Time zone"), value=lambda n: n.time_zone),
+        Column(_("Languages"), value=lambda n: n.official_languages),
+        Column(_("Liaison"), value=lambda n: n.liaison_name),
+        Column(
+            _("Initiatives"),
+            "initiatives",
+            lambda n: n.initiative_count,
+            order_by=["display_order"],
+            row_sort=lambda n: n.initiative_count,
+        ),
+        Column(
+            _("Open recommendations"),
+            "open",
+            lambda n: n.open_recommendation_count,
+            order_by=["display_order"],
+            row_sort=lambda n: n.open_recommendation_count,
+        ),
+    ],
+    default_sort="name",
+    template="cooperation/nation_list.html",
+    csv_filename="nations",
+    attach=attach_counts,
+)
 
 
 @require_GET
 def nation_list(request):
-    counts = Nation.objects.visible_counts(request.user)
-
-    def attach(nations):
-        for nation in nations:
-            nation.initiative_count, nation.open_recommendation_count = counts.get(
-                nation.pk, (0, 0)
-            )
-
-    filterset = NationFilter(
-        request.GET or None, queryset=Nation.objects.with_display_order()
-    )
-    return list_page(
-        request,
-        filterset=filterset,
-        sort_fields={
-            "name": ["display_order"],
-            "code": ["iso_alpha2"],
-            "region": ["region", "display_order"],
-            "initiatives": ["display_order"],
-            "open": ["display_order"],
-        },
-        # Nations are a short reference table: sorted by their counts in Python.
-        row_sorts={
-            "initiatives": lambda nation: nation.initiative_count,
-            "open": lambda nation: nation.open_recommendation_count,
-        },
-        attach=attach,
-        default_sort="name",
-        template="cooperation/nation_list.html",
-        columns=NATION_COLUMNS,
-        csv_filename="nations",
-    )
+    return list_page(request, NATION_LIST)
 
 
 @require_GET
@@ -89,11 +106,7 @@ def nation_detail(request, code):
         NATION_PAGE_ROWS,
     )
     addressed = Recommendation.objects.visible_to(user).filter(nations=nation)
-    counts = dict(
-        cached_rows(
-            addressed.order_by().values_list("status").annotate(total=Count("pk"))
-        )
-    )
+    counts = addressed.status_counts()
     status_counts = [
         (value, label, counts.get(value, 0))
         for value, label in Recommendation.Status.choices

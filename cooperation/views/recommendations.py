@@ -3,13 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import (
-    F,
-    OuterRef,
-    Prefetch,
-    Subquery,
-)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,8 +19,6 @@ from cooperation.forms.recommendations import (
     RecommendationTransitionForm,
 )
 from cooperation.models import (
-    AssessmentMeeting,
-    Initiative,
     Nation,
     Recommendation,
     RecommendationUpdate,
@@ -36,6 +27,7 @@ from cooperation.models import (
 from .access import get_meeting_for, get_recommendation_for
 from .common import (
     Column,
+    ListSpec,
     choice_label,
     export_chunks,
     linked,
@@ -51,38 +43,10 @@ CHANGE_PERMISSION = "cooperation.change_recommendation"
 # ------------------------------------------------------------------------- reads
 
 
-def with_visible_sources(queryset, user):
-    """Annotate the source meeting's and initiative's titles, when ``user`` may see
-    them (else None), so no page or export names a record not released to them."""
-    # One row at most (by primary key): no ordering to sort it by.
-    meetings = (
-        AssessmentMeeting.objects.visible_to(user)
-        .filter(pk=OuterRef("source_meeting_id"))
-        .order_by()
-    )
-    initiatives = (
-        Initiative.objects.visible_to(user)
-        .filter(pk=OuterRef("initiative_id"))
-        .order_by()
-    )
-    return queryset.annotate(
-        visible_source_meeting_title=Subquery(meetings.values("title")[:1]),
-        visible_initiative_title=Subquery(initiatives.values("title")[:1]),
-    )
-
-
-def recommendations_for_list(user, *, for_export=False):
+def recommendations_for_list(user, *, exporting, sort):
     """What the list and its CSV show: a fixed number of queries whatever the rows."""
-    queryset = with_visible_sources(Recommendation.objects.visible_to(user), user)
-    if for_export:
-        # The addressed nations and the releasability come per chunk of rows
-        # (``export_recommendations``); the description is not exported.
-        return queryset.defer("description").annotate(
-            export_focus_area=F("focus_area__name")
-        )
-    return queryset.select_related("owner", "focus_area").prefetch_related(
-        Prefetch("nations", queryset=Nation.objects.order_by("name"))
-    )
+    recommendations = Recommendation.objects.visible_to(user).with_visible_sources(user)
+    return recommendations.for_export() if exporting else recommendations.for_list()
 
 
 def export_recommendations(queryset):
@@ -116,83 +80,75 @@ def _yes_no(value):
     return gettext("yes") if value else gettext("no")
 
 
-# What the CSV holds, in order; the table's own headers are TABLE_COLUMNS.
-EXPORT_COLUMNS = [
-    Column(_("Reference"), "reference", lambda r: r.reference),
-    Column(_("Title"), "title", lambda r: r.title),
-    Column(
-        _("Status"), "status", lambda r: choice_label(Recommendation.Status, r.status)
-    ),
-    Column(
-        _("Priority"),
-        "priority",
-        lambda r: choice_label(Recommendation.Priority, r.priority),
-    ),
-    Column(
-        _("Due date"), "due", lambda r: r.due_date.isoformat() if r.due_date else ""
-    ),
-    Column(_("Overdue"), None, lambda r: _yes_no(r.is_overdue())),
-    Column(_("Progress (%)"), None, lambda r: r.progress),
-    Column(_("Owner"), "owner", lambda r: r.export_owner),
-    Column(_("Focus area"), None, lambda r: r.export_focus_area),
-    Column(_("Source meeting"), None, lambda r: r.visible_source_meeting_title or ""),
-    Column(_("Initiative"), None, lambda r: r.visible_initiative_title or ""),
-    Column(_("Addressed nations"), None, lambda r: r.export_nations),
-    Column(_("Released to"), None, _released_to),
-]
-TABLE_COLUMNS = [
-    Column(_("Reference"), "reference"),
-    Column(_("Title"), "title"),
-    Column(_("Status"), "status"),
-    Column(_("Priority"), "priority"),
-    Column(_("Due date"), "due"),
-    Column(_("Progress"), None),
-    Column(_("Owner"), "owner"),
-    Column(_("Focus area"), None),
-    Column(_("Addressed nations"), None),
-]
 # Undated rows sort after dated ones (before them, descending) on every database.
 # Each sort's first column has an index (Recommendation.Meta.indexes), except the
 # status's workflow order and the owner's name (a join), which sort the visible rows.
-SORT_FIELDS = {
-    "reference": ["reference"],
-    "title": ["title", "reference"],
-    "status": ["status_rank", "reference"],
-    "priority": ["priority", nulls_last("due_date"), "reference"],
-    "due": [nulls_last("due_date"), "reference"],
-    "owner": ["owner__last_name", "owner__first_name", "owner__username"],
-}
+RECOMMENDATION_LIST = ListSpec(
+    filterset=RecommendationFilter,
+    queryset=recommendations_for_list,
+    columns=[
+        Column(
+            _("Reference"), "reference", lambda r: r.reference, order_by=["reference"]
+        ),
+        Column(_("Title"), "title", lambda r: r.title, order_by=["title", "reference"]),
+        Column(
+            _("Status"),
+            "status",
+            lambda r: choice_label(Recommendation.Status, r.status),
+            order_by=["status_rank", "reference"],
+        ),
+        Column(
+            _("Priority"),
+            "priority",
+            lambda r: choice_label(Recommendation.Priority, r.priority),
+            order_by=["priority", nulls_last("due_date"), "reference"],
+        ),
+        Column(
+            _("Due date"),
+            "due",
+            lambda r: r.due_date.isoformat() if r.due_date else "",
+            order_by=[nulls_last("due_date"), "reference"],
+        ),
+        Column(_("Overdue"), value=lambda r: _yes_no(r.is_overdue()), in_table=False),
+        Column(_("Progress"), value=lambda r: r.progress, csv_label=_("Progress (%)")),
+        Column(
+            _("Owner"),
+            "owner",
+            lambda r: r.export_owner,
+            order_by=["owner__last_name", "owner__first_name", "owner__username"],
+        ),
+        Column(_("Focus area"), value=lambda r: r.export_focus_area),
+        Column(
+            _("Source meeting"),
+            value=lambda r: r.visible_source_meeting_title or "",
+            in_table=False,
+        ),
+        Column(
+            _("Initiative"),
+            value=lambda r: r.visible_initiative_title or "",
+            in_table=False,
+        ),
+        Column(_("Addressed nations"), value=lambda r: r.export_nations),
+        Column(_("Released to"), value=_released_to, in_table=False),
+    ],
+    default_sort="-reference",
+    template="cooperation/recommendation_list.html",
+    csv_filename="recommendations",
+    export_rows=export_recommendations,
+    context=lambda request: {"today": timezone.localdate()},
+)
 
 
 @require_GET
 def recommendation_list(request):
-    exporting = request.GET.get("format") == "csv"
-    filterset = RecommendationFilter(
-        request.GET or None,
-        queryset=recommendations_for_list(request.user, for_export=exporting),
-        request=request,
-    )
-    return list_page(
-        request,
-        filterset=filterset,
-        sort_fields=SORT_FIELDS,
-        default_sort="-reference",
-        template="cooperation/recommendation_list.html",
-        columns=EXPORT_COLUMNS,
-        csv_filename="recommendations",
-        context={
-            "table_columns": TABLE_COLUMNS,
-            "today": timezone.localdate(),
-            "can_add": request.user.has_perm("cooperation.add_recommendation"),
-        },
-        export_rows=export_recommendations,
-    )
+    return list_page(request, RECOMMENDATION_LIST)
 
 
 def _detail_context(request, recommendation, *, transition_form=None):
     user = request.user
     sources = (
-        with_visible_sources(Recommendation.objects.filter(pk=recommendation.pk), user)
+        Recommendation.objects.filter(pk=recommendation.pk)
+        .with_visible_sources(user)
         .values("visible_source_meeting_title", "visible_initiative_title")
         .get()
     )
@@ -266,16 +222,11 @@ def recommendation_create(request, pk=None):
         [form.is_valid(), release_form is None or release_form.is_valid()]
     ):
         try:
-            with transaction.atomic():
-                recommendation = services.recommendation_create(
-                    author=request.user, **form.service_kwargs()
-                )
-                services.record_release(
-                    record=recommendation,
-                    user=request.user,
-                    creating=True,
-                    **release_kwargs(release_form),
-                )
+            recommendation = services.recommendation_create(
+                acting_user=request.user,
+                **form.service_kwargs(),
+                **release_kwargs(release_form),
+            )
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
@@ -317,19 +268,17 @@ def recommendation_edit(request, reference):
         [form.is_valid(), release_form is None or release_form.is_valid()]
     ):
         try:
-            with transaction.atomic():
-                concurrency.lock_unchanged(
-                    recommendation, form.posted_version(), user=request.user
-                )
-                recommendation = form.save()
-                services.record_release(
-                    record=recommendation,
-                    user=request.user,
-                    creating=False,
-                    **release_kwargs(release_form),
-                )
+            services.recommendation_update(
+                recommendation=recommendation,
+                version=form.posted_version(),
+                acting_user=request.user,
+                nations=form.cleaned_data["nations"],
+                **release_kwargs(release_form),
+            )
         except concurrency.EditConflict as error:
             conflict = concurrency.conflict_context(form, error)
+        except ValidationError as error:
+            _add_service_errors(form, error)
         else:
             return _edit_saved(request, recommendation)
     return render(
@@ -382,7 +331,7 @@ def recommendation_transition(request, reference):
         try:
             services.recommendation_transition(
                 recommendation=recommendation,
-                user=user,
+                acting_user=user,
                 to_status=data["to_status"],
                 note=data["note"],
                 progress=data["progress"],

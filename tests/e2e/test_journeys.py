@@ -536,7 +536,7 @@ def test_withdrawn_release_answers_404_to_brazil_and_leaves_its_list(
     # Released to its participants (Brazil among them) rather than to all partners.
     services.record_release(
         record=initiative,
-        user=coordinator,
+        acting_user=coordinator,
         released_to_all=False,
         released_to=Nation.objects.filter(
             iso_alpha2__in=["PE", "EC", "CL", "BR", "US"]

@@ -185,6 +185,11 @@ class DemoSeeder:
         obj.save()
         return obj
 
+    @property
+    def coordinator(self) -> User:
+        """The demo's coordinator: records initiatives and manages releasability."""
+        return self.users[demo_data.COORDINATOR]
+
     def nation_list(self, codes):
         return [self.nations[code] for code in codes]
 
@@ -271,8 +276,9 @@ class DemoSeeder:
                 Initiative.objects.filter(title=spec.title).order_by("pk").first()
             )
             if initiative is None:
-                initiative = self.save_new(
-                    Initiative(
+                # Recorded by the coordinator, who manages releasability.
+                initiative = services.initiative_create(
+                    initiative=Initiative(
                         title=spec.title,
                         kind=spec.kind,
                         summary=spec.summary,
@@ -283,16 +289,10 @@ class DemoSeeder:
                         actual_start=self.day(spec.actual_start),
                         actual_end=self.day(spec.actual_end),
                         owner=self.users[spec.owner],
-                        released_to_all=spec.released_to_all,
-                    )
-                )
-                initiative.focus_areas.set(
-                    [self.focus_areas[slug] for slug in spec.focus_areas]
-                )
-                initiative.released_to.set(self.nation_list(spec.released_to))
-                services.initiative_set_participations(
-                    initiative=initiative,
-                    rows=[
+                    ),
+                    acting_user=self.coordinator,
+                    focus_areas=[self.focus_areas[slug] for slug in spec.focus_areas],
+                    participations=[
                         services.ParticipationRow(
                             nation=self.nations[row.nation],
                             role=row.role,
@@ -300,6 +300,8 @@ class DemoSeeder:
                         )
                         for row in spec.participations
                     ],
+                    released_to_all=spec.released_to_all,
+                    released_to=self.nation_list(spec.released_to),
                 )
                 self.created["initiatives"] += 1
             self.initiatives[spec.title] = initiative
@@ -383,8 +385,13 @@ class DemoSeeder:
         for spec in demo_data.RECOMMENDATIONS:
             if Recommendation.objects.filter(title=spec.title).exists():
                 continue
+            author = self.users[spec.author]
+            release = {
+                "released_to_all": spec.released_to_all,
+                "released_to": self.nation_list(spec.released_to),
+            }
             recommendation = services.recommendation_create(
-                author=self.users[spec.author],
+                acting_user=author,
                 title=spec.title,
                 description=spec.description,
                 focus_area=self.focus_areas[spec.focus_area],
@@ -399,14 +406,19 @@ class DemoSeeder:
                 if spec.initiative
                 else None,
                 nations=self.nation_list(spec.nations),
-                released_to_all=spec.released_to_all,
-                released_to=self.nation_list(spec.released_to),
                 note=spec.note,
+                **release,
             )
+            if not services.releasability_can_manage(user=author):
+                # A nation's editor raised it (released to their nation only); the
+                # coordinator then releases it as the demo has it.
+                services.record_release(
+                    record=recommendation, acting_user=self.coordinator, **release
+                )
             for step in spec.steps:
                 services.recommendation_transition(
                     recommendation=recommendation,
-                    user=self.users[step.author],
+                    acting_user=self.users[step.author],
                     to_status=step.to_status,
                     note=step.note,
                     progress=step.progress,
