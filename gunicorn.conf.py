@@ -8,6 +8,12 @@ GUNICORN_WORKERS     processes (default 2 x cores + 1, at most 8)
 GUNICORN_THREADS     requests each process serves at a time (default 4)
 GUNICORN_TIMEOUT     seconds before a stuck request's worker is restarted (default 30)
 GUNICORN_GRACEFUL_TIMEOUT  seconds a worker has to finish on a restart (default 30)
+GUNICORN_KEEPALIVE   seconds an idle keep-alive connection is held (default 5)
+GUNICORN_MAX_REQUESTS / GUNICORN_MAX_REQUESTS_JITTER  a worker is replaced after
+                     about this many requests (default 1000, spread by up to 100;
+                     0: never)
+GUNICORN_ACCESS_LOG  where the access log goes: "-" standard output (default), a
+                     file path, or empty for none
 GUNICORN_FORWARDED_ALLOW_IPS  proxies trusted for X-Forwarded-* (default 127.0.0.1)
 GUNICORN_CONTROL_SOCKET  path of gunicorn's control socket (default: none)
 """
@@ -46,20 +52,24 @@ workers = _int("GUNICORN_WORKERS", min(2 * _cores() + 1, 8))
 threads = _int("GUNICORN_THREADS", 4)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
-keepalive = 5
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
 # Restart each worker after about a thousand requests (spread, so that they do not all
 # restart together), which bounds any slow memory growth.
-max_requests = 1000
-max_requests_jitter = 100
+max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 # No preload_app: each worker imports Django itself and opens its own database pool
 # after the fork, never sharing a connection with another process.
 
-accesslog = "-"  # gunicorn's "-": standard output; its own errors go to standard error
+# gunicorn's "-": standard output; its own errors go to standard error.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-").strip() or None
 errorlog = "-"
-# Common log format, then the time the request took (milliseconds). The calendar feed
-# has its secret token in the path: the access log is as confidential as the database.
+# Combined log format, then the time the request took (milliseconds) and, behind a
+# proxy (where %(h)s is the proxy), the X-Forwarded-For it sent ("-" without one).
+# The calendar feed has its secret token in the path: the access log is as
+# confidential as the database.
 access_log_format = (
-    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms '
+    '"%({x-forwarded-for}i)s"'
 )
 
 # Only these addresses may set the scheme through X-Forwarded-Proto (the proxy in

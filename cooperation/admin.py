@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_input, concurrency, services
+from .forms import recommendations as recommendation_forms
 from .models import (
     AgendaItem,
     AssessmentMeeting,
@@ -48,17 +49,18 @@ from .models import (
     Invitation,
     MeetingSeries,
     Nation,
+    OutboundEmail,
     Participation,
     Recommendation,
     RecommendationUpdate,
     ReferenceCounter,
-    SentNotification,
     SituationAssessment,
     User,
 )
 from .services import accounts as account_services
 from .services import assessments as assessment_services
 from .services import meetings as meeting_services
+from .services import outbox as outbox_services
 from .views.common import KeysFirstPaginator
 
 RELEASABILITY_FIELDS = ("released_to_all", "released_to")
@@ -161,6 +163,22 @@ class LargeChangeListMixin(admin_input.InputCheckedAdminMixin):
 
     def get_changelist(self, request, **kwargs):
         return SemiJoinChangeList
+
+
+class ReadOnlyAdminMixin:
+    """Shown, never added, changed or deleted by hand: the services write these rows.
+
+    For a ModelAdmin or an inline (whose permission checks also receive ``obj``).
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class VisibleToMixin:
@@ -669,7 +687,7 @@ class InitiativeAdmin(
 
 
 @admin.register(Participation)
-class ParticipationAdmin(VisibleToMixin, HistoryAdmin):
+class ParticipationAdmin(ReadOnlyAdminMixin, VisibleToMixin, HistoryAdmin):
     """A list to look things up in; participations are edited on their initiative,
     where the one-lead rule is checked over all the rows together."""
 
@@ -685,15 +703,6 @@ class ParticipationAdmin(VisibleToMixin, HistoryAdmin):
         visible = Initiative.objects.visible_to(request.user).values("pk")
         return queryset.filter(initiative__in=visible)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # -------------------------------------------------------------------------- meetings
 
@@ -707,20 +716,11 @@ class AgendaItemInline(VisibleInline):
         return super().get_queryset(request).select_related("presenter")
 
 
-class ReadOnlyInlineMixin:
+class ReadOnlyInlineMixin(ReadOnlyAdminMixin):
     """Shown on the parent's page; written on the record's own admin page, through
     its service (who may write, locks, reasons)."""
 
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SituationAssessmentInline(ReadOnlyInlineMixin, VisibleInline):
@@ -1006,25 +1006,67 @@ class InvitationAdmin(VisibleToMixin, HistoryAdmin):
     readonly_fields = ("responded_at", "sent_sequence")
 
 
-@admin.register(SentNotification)
-class SentNotificationAdmin(admin.ModelAdmin):
-    """What the portal e-mailed: a log, never edited by hand."""
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The outbox: what the portal is sending, has sent, or gave up on. Written by
+    the services and the delivery task; a failed message can be retried from here.
+    The message text is not shown (a password reset link must not be read here)."""
 
-    list_display = ("sent_at", "kind", "recipient", "key")
-    list_filter = ("kind", "sent_at")
+    list_display = (
+        "created_at",
+        "status",
+        "kind",
+        "to_email",
+        "recipient",
+        "attempts",
+        "next_attempt_at",
+        "short_error",
+    )
+    list_filter = ("status", "kind", "created_at")
     list_select_related = ("recipient",)
     show_full_result_count = False
     paginator = KeysFirstPaginator
-    search_fields = ("key", "recipient__username")
+    search_fields = ("key", "to_email", "recipient__username")
+    fields = readonly_fields = (
+        "key",
+        "kind",
+        "recipient",
+        "to_email",
+        "language",
+        "subject",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "sent_at",
+    )
+    actions = ["retry"]
 
-    def has_add_permission(self, request):
-        return False
+    @admin.display(description=_("last error"))
+    def short_error(self, obj):
+        return obj.last_error[:120]
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def has_retry_permission(self, request):
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    @admin.action(description=_("Retry the failed e-mails"), permissions=["retry"])
+    def retry(self, request, queryset):
+        count = outbox_services.delivery_retry(
+            deliveries=queryset.filter(status=OutboundEmail.Status.FAILED),
+            acting_user=request.user,
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d e-mail will be sent again.",
+                "%(count)d e-mails will be sent again.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 class CorrectionReasonAdminForm(forms.ModelForm):
@@ -1128,20 +1170,11 @@ class InitiativeEvaluationAdmin(LockedWithMinutesAdmin):
 
 
 @admin.register(ReferenceCounter)
-class ReferenceCounterAdmin(admin.ModelAdmin):
+class ReferenceCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The counter behind REC-<year>-<nnnn>: shown, never edited by hand."""
 
     list_display = ("year", "last_number")
     ordering = ("-year",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -1157,7 +1190,9 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RecommendationUpdateInline(VisibleToMixin, admin.TabularInline):
+class RecommendationUpdateInline(
+    ReadOnlyAdminMixin, VisibleToMixin, admin.TabularInline
+):
     """The timeline, written by the services; shown, not edited."""
 
     model = RecommendationUpdate
@@ -1168,12 +1203,6 @@ class RecommendationUpdateInline(VisibleToMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author", "recommendation")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class RecommendationAdminForm(VersionedAdminForm):
@@ -1246,19 +1275,7 @@ class RecommendationAdmin(
     inlines = (RecommendationUpdateInline,)
     content_fieldset = (
         None,
-        {
-            "fields": (
-                "reference",
-                "title",
-                "description",
-                "focus_area",
-                "initiative",
-                "nations",
-                "owner",
-                "priority",
-                "due_date",
-            )
-        },
+        {"fields": ("reference", *recommendation_forms.CONTENT_FIELDS)},
     )
     source_fieldset = (_("Source"), {"fields": ("source_meeting", "source_note")})
     status_fieldset = (_("Status"), {"fields": ("status",)})
@@ -1383,7 +1400,7 @@ class RecommendationAdmin(
 
 
 @admin.register(RecommendationUpdate)
-class RecommendationUpdateAdmin(VisibleToMixin, HistoryAdmin):
+class RecommendationUpdateAdmin(ReadOnlyAdminMixin, VisibleToMixin, HistoryAdmin):
     """The timeline, written by ``recommendation_raise`` and
     ``recommendation_transition``; read-only here."""
 
@@ -1403,15 +1420,6 @@ class RecommendationUpdateAdmin(VisibleToMixin, HistoryAdmin):
     ordering = ("-created_at", "-pk")
     search_fields = ("recommendation__reference", "recommendation__title", "note")
     autocomplete_fields = ("recommendation", "author")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # Last, once every app has registered its admin: the guards against hostile input

@@ -17,7 +17,7 @@ changes, so they are computed once and kept in Django's cache until then.
 - Entries also expire after ``COUNT_CACHE_SECONDS`` as a backstop.
 
 With several processes (gunicorn workers, app servers) the cache must be shared
-(``DJANGO_CACHE_URL=redis://…``, see the README): a per-process memory cache would
+(``REDIS_URL=redis://…``, see the README): a per-process memory cache would
 not see another process's generation change.
 """
 

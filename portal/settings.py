@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # The task results table of the database task backend (DJANGO_TASKS_BACKEND).
+    "django_tasks_db",
     "cooperation",
 ]
 
@@ -167,16 +169,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             os.environ.get("DJANGO_DB_POOL_RECONNECT_TIMEOUT", "10")
         ),
     }
-# Cache: the counts each page shows are kept per data generation (cooperation.counts).
-# Several processes (gunicorn workers, app servers) must share one cache, so that a
-# change seen by one is seen by all: DJANGO_CACHE_URL=redis://host:6379/0. Without it,
-# each process keeps its own memory cache, which suits `make run` (one process).
-_cache_url = os.environ.get("DJANGO_CACHE_URL", "").strip()
+# Cache: the counts each page shows are kept per data generation (cooperation.counts),
+# and with several processes (gunicorn workers, app servers) sessions too. They must
+# share one cache, so that a change seen by one is seen by all: REDIS_URL=redis://
+# host:6379/0 (DJANGO_CACHE_URL is read when REDIS_URL is unset). Then Django's Redis
+# cache is the default cache and sessions are "cached_db" ones (read from Redis, kept
+# in the database too, so a Redis restart signs nobody out). Without it, each process
+# keeps its own memory cache and sessions live in the database, which suits
+# `make run` (one process).
+_cache_url = (
+    os.environ.get("REDIS_URL", "").strip()
+    or os.environ.get("DJANGO_CACHE_URL", "").strip()
+)
 if _cache_url:
     if not _cache_url.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(
-            "DJANGO_CACHE_URL must be a redis://, rediss:// or unix:// URL."
+            "REDIS_URL (or DJANGO_CACHE_URL) must be a redis://, rediss:// or "
+            "unix:// URL."
         )
+    # Django's "cached_db", going on from the database when the cache fails.
+    SESSION_ENGINE = "cooperation.session_store"
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -331,6 +343,8 @@ if not DEBUG:
         AXES_IPWARE_PROXY_COUNT = 1
 
 # E-mail (Django 6.1's MAILERS): the console in development, SMTP otherwise.
+# Seconds the SMTP connection waits for the server (DJANGO_EMAIL_TIMEOUT).
+_mail_timeout = float(os.environ.get("DJANGO_EMAIL_TIMEOUT", "10"))
 _mail_backend = os.environ.get(
     "DJANGO_EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
@@ -345,9 +359,46 @@ if _mail_backend.endswith("smtp.EmailBackend"):
         "username": os.environ.get("DJANGO_EMAIL_HOST_USER", ""),
         "password": os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", ""),
         "use_tls": env_bool("DJANGO_EMAIL_USE_TLS", default=False),
-        "timeout": 10,
+        # Only the delivery task waits for the mail server, never a request.
+        "timeout": _mail_timeout,
     }
+elif os.environ.get("DJANGO_EMAIL_FILE_PATH"):
+    # Django's file backend (or one built on it): the messages of each connection
+    # go to a file in this directory (a staging server, the replica test).
+    _mail_options = {"file_path": os.environ["DJANGO_EMAIL_FILE_PATH"]}
 MAILERS = {"default": {"BACKEND": _mail_backend, "OPTIONS": _mail_options}}
+# Outbox delivery (cooperation.tasks.deliver_emails): a message that fails is retried
+# with exponential backoff, and marked failed (shown in the admin) after this many
+# attempts. Sent messages are kept this many days as the record of what was sent.
+PORTAL_EMAIL_MAX_ATTEMPTS = int(os.environ.get("DJANGO_EMAIL_MAX_ATTEMPTS", "5"))
+# The first retry waits this long, each next one twice as long (at most 6 hours).
+PORTAL_EMAIL_RETRY_BASE = timedelta(
+    seconds=int(os.environ.get("DJANGO_EMAIL_RETRY_SECONDS", "60"))
+)
+# How long a batch a worker took belongs to it: if the worker dies, its unsent
+# messages are due again after this (longer than a batch of 50 can take).
+PORTAL_EMAIL_CLAIM_LEASE = timedelta(
+    seconds=int(os.environ.get("DJANGO_EMAIL_CLAIM_LEASE_SECONDS", "900"))
+)
+PORTAL_OUTBOX_RETENTION_DAYS = int(os.environ.get("DJANGO_OUTBOX_RETENTION_DAYS", "90"))
+
+# Background tasks (django.tasks). "immediate" runs a task in the process that
+# enqueues it, once the transaction commits (the quick start and the tests);
+# "database" stores it for `manage.py db_worker` (django-tasks-db), so no request
+# waits for the mail server: the production setting.
+_tasks_backend = os.environ.get("DJANGO_TASKS_BACKEND", "immediate")
+if _tasks_backend not in {"immediate", "database"}:
+    raise ImproperlyConfigured(
+        "DJANGO_TASKS_BACKEND must be 'immediate' or 'database', "
+        f"not {_tasks_backend!r}."
+    )
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if _tasks_backend == "database"
+        else "django.tasks.backends.immediate.ImmediateBackend"
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DJANGO_DEFAULT_FROM_EMAIL", "Partner Coordination Portal <noreply@localhost>"
 )
@@ -358,6 +409,8 @@ PORTAL_BASE_URL = os.environ.get("DJANGO_PORTAL_URL", "http://127.0.0.1:8000").r
 )
 # How long before a meeting its attendees are reminded (send_reminders).
 MEETING_REMINDER_LEAD = int(os.environ.get("DJANGO_MEETING_REMINDER_MINUTES", "1440"))
+# Seconds between two send_reminders runs of `manage.py scheduler`.
+PORTAL_SCHEDULER_INTERVAL = float(os.environ.get("DJANGO_SCHEDULER_INTERVAL", "60"))
 
 LOGGING = {
     "version": 1,

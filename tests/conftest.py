@@ -17,6 +17,8 @@ SLOW_MODULES = {
     "tests/e2e/test_accessibility.py": ("browser", "accessibility"),
     # find-python runs in a shell; settings are imported in a fresh interpreter.
     "tests/test_tooling.py": ("subprocess",),
+    # Two gunicorn replicas, task workers and Redis on one PostgreSQL database.
+    "tests/test_replicas.py": ("subprocess",),
     # Seeds the demo and follows every link of every page as each demo user.
     "tests/test_navigation.py": ("crawl",),
 }

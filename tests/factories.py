@@ -216,10 +216,14 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
 
 
-class SentNotificationFactory(factory.django.DjangoModelFactory):
+class OutboundEmailFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = models.SentNotification
+        model = models.OutboundEmail
 
     key = factory.Sequence(lambda n: f"test:{n}")
-    kind = models.SentNotification.Kind.MEETING_REMINDER
+    kind = models.OutboundEmail.Kind.MEETING_REMINDER
     recipient = factory.SubFactory(UserFactory)
+    to_email = factory.SelfAttribute("recipient.email")
+    subject = "Reminder"
+    body = "Reminder"
+    next_attempt_at = factory.LazyFunction(timezone.now)

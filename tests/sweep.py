@@ -202,7 +202,7 @@ ADMIN_MODELS = {
     "cooperation.agendaitem": "agendaitem",
     "cooperation.meetingseries": "series",
     "cooperation.invitation": "invitation",
-    "cooperation.sentnotification": "sentnotification",
+    "cooperation.outboundemail": "outboundemail",
     "cooperation.situationassessment": "assessment",
     "cooperation.initiativeevaluation": "evaluation",
     "cooperation.referencecounter": "referencecounter",
@@ -214,6 +214,8 @@ ADMIN_MODELS = {
     "axes.accessfailurelog": "row:axes.accessfailurelog",
     "otp_totp.totpdevice": "row:otp_totp.totpdevice",
     "otp_static.staticdevice": "row:otp_static.staticdevice",
+    # The database task backend's results (django-tasks-db).
+    "django_tasks_database.dbtaskresult": "row:django_tasks_database.dbtaskresult",
 }
 
 
@@ -396,7 +398,7 @@ def build_world():
         "focusarea": focus,
         "user": colombian,
         "group": Group.objects.get(name=roles.VIEWER),
-        "sentnotification": factories.SentNotificationFactory(recipient=brazilian),
+        "outboundemail": factories.OutboundEmailFactory(recipient=brazilian),
         "referencecounter": factories.ReferenceCounterFactory(year=2026),
     }
     visible["nation"] = brazil

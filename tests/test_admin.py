@@ -25,11 +25,11 @@ from cooperation.models import (
     Invitation,
     MeetingSeries,
     Nation,
+    OutboundEmail,
     Participation,
     Recommendation,
     RecommendationUpdate,
     ReferenceCounter,
-    SentNotification,
     SituationAssessment,
     User,
     UserSession,
@@ -47,7 +47,7 @@ REGISTERED = sorted(
 )
 # Shown but never written by hand: the reference counter, the timeline (written by the
 # recommendation services) and participations (edited on their initiative).
-READ_ONLY = {ReferenceCounter, RecommendationUpdate, Participation, SentNotification}
+READ_ONLY = {ReferenceCounter, RecommendationUpdate, Participation, OutboundEmail}
 # Deliberately not in the admin: session bookkeeping, not a record staff manage. Its
 # rows are written at login and logout and ended through the User admin's "End all
 # sessions" action.
@@ -196,7 +196,7 @@ def build_invitations(n):
 
 
 def build_notifications(n):
-    return factories.SentNotificationFactory.create_batch(n)
+    return factories.OutboundEmailFactory.create_batch(n)
 
 
 BUILDERS = {
@@ -214,7 +214,7 @@ BUILDERS = {
     RecommendationUpdate: build_updates,
     MeetingSeries: build_series,
     Invitation: build_invitations,
-    SentNotification: build_notifications,
+    OutboundEmail: build_notifications,
 }
 
 
@@ -753,7 +753,7 @@ GROWING = [
     Participation,
     Recommendation,
     RecommendationUpdate,
-    SentNotification,
+    OutboundEmail,
     SituationAssessment,
 ]
 FULL_COUNT = 'SELECT COUNT(*) AS "__count"'

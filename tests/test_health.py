@@ -4,7 +4,7 @@ from unittest import mock
 
 import pytest
 from django.db import OperationalError
-from django.test import Client
+from django.test import Client, override_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +19,22 @@ def test_healthz_needs_no_login_and_no_database(client, django_assert_num_querie
 def test_readyz_answers_ok_when_the_database_answers(client):
     response = client.get("/readyz")
     assert (response.status_code, response.content) == (200, b"ok")
+
+
+# A Redis cache on a port nothing listens on: it refuses at once.
+DEAD_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
+
+
+def test_readyz_answers_503_naming_the_cache_when_the_cache_is_down(client):
+    with override_settings(CACHES=DEAD_REDIS):
+        response = client.get("/readyz")
+    assert (response.status_code, response.content) == (503, b"cache: unavailable")
 
 
 def test_readyz_answers_503_when_the_database_is_down(client):

@@ -855,13 +855,30 @@ def test_the_admin_date_drill_down_outside_1900_to_2200_is_an_unknown_filter(wor
 
 
 def cooperation_text_fields():
+    """Every text field a person can type into (a form offers only editable ones;
+    the outbox's rendered messages are written by the services alone)."""
     return [
         pytest.param(model, field, id=f"{model.__name__}.{field.name}")
         for model in apps.get_app_config("cooperation").get_models()
         if not model.__name__.startswith("Historical")
         for field in model._meta.fields
-        if isinstance(field, models.TextField)
+        if isinstance(field, models.TextField) and field.editable
     ]
+
+
+def test_the_text_fields_left_out_are_the_outboxs_rendered_messages():
+    left_out = {
+        f"{model.__name__}.{field.name}"
+        for model in apps.get_app_config("cooperation").get_models()
+        for field in model._meta.fields
+        if isinstance(field, models.TextField) and not field.editable
+    }
+    assert left_out == {
+        "OutboundEmail.body",
+        "OutboundEmail.html_body",
+        "OutboundEmail.ical",
+        "OutboundEmail.last_error",
+    }
 
 
 @pytest.mark.parametrize(("model", "field"), cooperation_text_fields())

@@ -13,12 +13,13 @@ from django.core.management import call_command
 from cooperation.models import (
     AssessmentMeeting,
     Invitation,
+    OutboundEmail,
     Recommendation,
-    SentNotification,
     User,
 )
 from cooperation.services import invitations as services
-from tests import factories
+from cooperation.tasks import deliver_emails
+from tests import factories, mail_backends
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +102,21 @@ def mail_to(user):
     return [message for message in mail.outbox if message.to == [user.email]]
 
 
+def notify(**kwargs):
+    """``meeting_notify`` queues the messages; the worker's task then sends them
+    (in a test, the transaction never commits, so the task is run here)."""
+    queued = services.meeting_notify(**kwargs)
+    deliver_emails.call()
+    return queued
+
+
+def remind(**kwargs):
+    """``reminders_send``, then the worker's delivery task."""
+    counts = services.reminders_send(**kwargs)
+    deliver_emails.call()
+    return counts
+
+
 # --------------------------------------------------------------------- iCalendar
 
 
@@ -180,7 +196,7 @@ def test_meeting_notify_mails_each_attendee_an_invite_ics_request(
 ):
     invite(meeting, portuguese_attendee, english_attendee)
 
-    sent = services.meeting_notify(meeting=meeting, kind="request", acting_user=None)
+    sent = notify(meeting=meeting, kind="request", acting_user=None)
 
     assert sent == 2
     assert len(mail.outbox) == 2
@@ -195,7 +211,7 @@ def test_meeting_notify_mails_each_attendee_an_invite_ics_request(
     assert calendar["METHOD"] == "REQUEST"
     assert event["DTSTART"].params["TZID"] == "America/New_York"
     assert event["SEQUENCE"] == 0
-    assert set(SentNotification.objects.values_list("key", flat=True)) == {
+    assert set(OutboundEmail.objects.values_list("key", flat=True)) == {
         f"invitation:{meeting.pk}:{portuguese_attendee.pk}:0",
         f"invitation:{meeting.pk}:{english_attendee.pk}:0",
     }
@@ -208,14 +224,14 @@ def test_meeting_notify_raises_sequence_on_each_change_and_keeps_the_uid(
     meeting, english_attendee
 ):
     invite(meeting, english_attendee)
-    services.meeting_notify(meeting=meeting, kind="request", acting_user=None)
+    notify(meeting=meeting, kind="request", acting_user=None)
     first_uid = str(parse(attachment_of(mail.outbox[0]).content)[1][0]["UID"])
 
     for expected_sequence in (1, 2):
         meeting.starts_at += datetime.timedelta(hours=1)
         meeting.ends_at += datetime.timedelta(hours=1)
         meeting.save()
-        services.meeting_notify(meeting=meeting, kind="request", acting_user=None)
+        notify(meeting=meeting, kind="request", acting_user=None)
         meeting.refresh_from_db()
         assert meeting.sequence == expected_sequence
         message = mail.outbox[-1]
@@ -232,12 +248,12 @@ def test_cancellation_mails_method_cancel_with_status_cancelled_once(
     meeting, portuguese_attendee, english_attendee
 ):
     invite(meeting, portuguese_attendee, english_attendee)
-    services.meeting_notify(meeting=meeting, kind="request", acting_user=None)
+    notify(meeting=meeting, kind="request", acting_user=None)
     mail.outbox.clear()
 
     meeting.status = AssessmentMeeting.Status.CANCELLED
     meeting.save()
-    sent = services.meeting_notify(meeting=meeting, kind="cancel", acting_user=None)
+    sent = notify(meeting=meeting, kind="cancel", acting_user=None)
 
     assert sent == 2
     message = mail_to(english_attendee)[0]
@@ -249,14 +265,12 @@ def test_cancellation_mails_method_cancel_with_status_cancelled_once(
     assert event["STATUS"] == "CANCELLED"
     assert event["SEQUENCE"] == 1
     assert event["DTSTART"].params["TZID"] == "America/New_York"
-    assert SentNotification.objects.filter(
+    assert OutboundEmail.objects.filter(
         key=f"cancellation:{meeting.pk}:{english_attendee.pk}:1"
     ).exists()
 
     # Called again (say the cancel is saved twice): nothing more goes out.
-    assert (
-        services.meeting_notify(meeting=meeting, kind="cancel", acting_user=None) == 0
-    )
+    assert notify(meeting=meeting, kind="cancel", acting_user=None) == 0
     assert len(mail.outbox) == 2
 
 
@@ -264,14 +278,14 @@ def test_cancellation_goes_only_to_attendees_who_were_invited(
     meeting, english_attendee, portuguese_attendee
 ):
     invite(meeting, english_attendee)
-    services.meeting_notify(meeting=meeting, kind="request", acting_user=None)
+    notify(meeting=meeting, kind="request", acting_user=None)
     # Added after the invitations went out, and never sent one.
     invite(meeting, portuguese_attendee)
     mail.outbox.clear()
 
     meeting.status = AssessmentMeeting.Status.CANCELLED
     meeting.save()
-    services.meeting_notify(meeting=meeting, kind="cancel", acting_user=None)
+    notify(meeting=meeting, kind="cancel", acting_user=None)
 
     assert [message.to for message in mail.outbox] == [[english_attendee.email]]
 
@@ -281,7 +295,7 @@ def test_invitation_is_rendered_in_the_recipients_language_and_time_zone(
 ):
     invite(meeting, portuguese_attendee, english_attendee)
 
-    services.meeting_notify(meeting=meeting, kind="request", acting_user=None)
+    notify(meeting=meeting, kind="request", acting_user=None)
 
     portuguese = mail_to(portuguese_attendee)[0]
     english = mail_to(english_attendee)[0]
@@ -314,10 +328,10 @@ def test_withheld_meeting_is_not_mailed_to_attendees_of_other_nations(
     )
     invite(meeting, english_attendee, portuguese_attendee)
 
-    services.meeting_notify(meeting=meeting, kind="request", acting_user=None)
+    notify(meeting=meeting, kind="request", acting_user=None)
 
     assert [message.to for message in mail.outbox] == [[english_attendee.email]]
-    assert not SentNotification.objects.filter(recipient=portuguese_attendee).exists()
+    assert not OutboundEmail.objects.filter(recipient=portuguese_attendee).exists()
     assert Invitation.objects.get(user=portuguese_attendee).sent_sequence == -1
 
 
@@ -331,9 +345,7 @@ def test_no_invitation_for_a_meeting_that_is_not_scheduled(
     meeting.save()
     invite(meeting, english_attendee)
 
-    assert (
-        services.meeting_notify(meeting=meeting, kind="request", acting_user=None) == 0
-    )
+    assert notify(meeting=meeting, kind="request", acting_user=None) == 0
     assert mail.outbox == []
 
 
@@ -343,9 +355,7 @@ def test_meeting_notify_skips_attendees_without_an_email_address(
     silent = factories.UserFactory(username="silent", email="")
     invite(meeting, english_attendee, silent)
 
-    assert (
-        services.meeting_notify(meeting=meeting, kind="request", acting_user=None) == 1
-    )
+    assert notify(meeting=meeting, kind="request", acting_user=None) == 1
     assert [message.to for message in mail.outbox] == [[english_attendee.email]]
 
 
@@ -406,6 +416,7 @@ def test_a_cancelled_meeting_cannot_be_answered(meeting, english_attendee):
 def run_send_reminders():
     out = io.StringIO()
     call_command("send_reminders", stdout=out)
+    deliver_emails.call()
     return out.getvalue()
 
 
@@ -428,12 +439,12 @@ def test_send_reminders_twice_sends_nothing_the_second_time(
 
     first = run_send_reminders()
     assert len(mail.outbox) == 4
-    assert "Sent 2 meeting reminder(s) and 2 recommendation reminder(s)." in first
+    assert "Queued 2 meeting reminder(s) and 2 recommendation reminder(s)." in first
 
     second = run_send_reminders()
     assert len(mail.outbox) == 4
-    assert "Sent 0 meeting reminder(s) and 0 recommendation reminder(s)." in second
-    assert SentNotification.objects.count() == 4
+    assert "Queued 0 meeting reminder(s) and 0 recommendation reminder(s)." in second
+    assert OutboundEmail.objects.count() == 4
 
 
 def test_meeting_reminder_goes_to_attendees_who_did_not_decline_within_the_lead(
@@ -467,13 +478,13 @@ def test_meeting_reminder_goes_to_attendees_who_did_not_decline_within_the_lead(
     for other in (later, started, cancelled):
         invite(other, english_attendee)
 
-    counts = services.reminders_send()
+    counts = remind()
 
     assert counts["meeting_reminders"] == 1
     (message,) = mail.outbox
     assert message.to == [english_attendee.email]
     assert message.subject == "Reminder: Soon"
-    assert SentNotification.objects.get().key == (
+    assert OutboundEmail.objects.get().key == (
         f"meeting_reminder:{soon.pk}:{english_attendee.pk}:{soon.starts_at.isoformat()}"
     )
 
@@ -489,7 +500,7 @@ def test_meeting_reminder_is_in_the_recipients_language(
     )
     invite(soon, portuguese_attendee)
 
-    services.reminders_send()
+    remind()
 
     (message,) = mail.outbox
     assert message.extra_headers["Content-Language"] == "pt-br"
@@ -506,14 +517,14 @@ def test_rescheduled_meeting_reminds_again(fixed_now, chair, english_attendee):
         chair=chair,
     )
     invite(soon, english_attendee)
-    services.reminders_send()
+    remind()
     assert len(mail.outbox) == 1
 
     soon.starts_at += datetime.timedelta(hours=2)
     soon.ends_at += datetime.timedelta(hours=2)
     soon.save()
-    services.reminders_send()
-    services.reminders_send()
+    remind()
+    remind()
 
     assert len(mail.outbox) == 2
 
@@ -529,7 +540,7 @@ def test_withheld_meeting_gets_no_reminder(
     )
     invite(withheld, english_attendee, portuguese_attendee)
 
-    services.reminders_send()
+    remind()
 
     assert [message.to for message in mail.outbox] == [[english_attendee.email]]
 
@@ -541,15 +552,15 @@ def test_overdue_recommendation_is_reminded_once_a_week(
         owner=english_attendee,
         due_date=fixed_now.date() - datetime.timedelta(days=2),
     )
-    services.reminders_send(now=fixed_now)
+    remind(now=fixed_now)
     (message,) = mail.outbox
     assert message.subject == f"Overdue: recommendation {rec.reference}"
 
     for days in range(1, 6):  # Tuesday 1 December to Sunday 6 December 2026
-        services.reminders_send(now=fixed_now + datetime.timedelta(days=days))
+        remind(now=fixed_now + datetime.timedelta(days=days))
     assert len(mail.outbox) == 1
 
-    services.reminders_send(now=fixed_now + datetime.timedelta(days=7))
+    remind(now=fixed_now + datetime.timedelta(days=7))
     assert len(mail.outbox) == 2
 
 
@@ -571,7 +582,7 @@ def test_due_soon_recommendation_is_reminded_once_per_due_date(
     )
 
     for days in range(3):
-        services.reminders_send(now=fixed_now + datetime.timedelta(days=days))
+        remind(now=fixed_now + datetime.timedelta(days=days))
     subjects = [message.subject for message in mail.outbox]
     # ``far`` comes within seven days on the second run.
     assert subjects == [
@@ -581,7 +592,7 @@ def test_due_soon_recommendation_is_reminded_once_per_due_date(
 
     rec.due_date += datetime.timedelta(days=1)
     rec.save()
-    services.reminders_send(now=fixed_now + datetime.timedelta(days=3))
+    remind(now=fixed_now + datetime.timedelta(days=3))
     assert len(mail.outbox) == 3
 
 
@@ -595,28 +606,37 @@ def test_no_reminder_about_a_recommendation_withheld_from_its_owner(
         released_to=[colombia],
     )
 
-    assert services.reminders_send()["recommendation_reminders"] == 0
+    assert remind()["recommendation_reminders"] == 0
     assert mail.outbox == []
 
 
-def test_a_failed_send_is_retried_on_the_next_run(
-    fixed_now, monkeypatch, english_attendee
+def test_a_failed_send_is_retried_on_a_later_run(
+    fixed_now, monkeypatch, settings, english_attendee
 ):
     factories.RecommendationFactory(
         owner=english_attendee, due_date=fixed_now.date() + datetime.timedelta(days=1)
     )
+    mail_backends.reset()
+    settings.MAILERS = {"default": {"BACKEND": "tests.mail_backends.DownBackend"}}
 
-    def broken(message, *args, **kwargs):
-        raise ConnectionRefusedError("SMTP down")
+    assert remind()["recommendation_reminders"] == 1
+    reminder = OutboundEmail.objects.get()
+    assert reminder.status == OutboundEmail.Status.PENDING
+    assert reminder.attempts == 1
+    assert reminder.next_attempt_at == fixed_now + datetime.timedelta(minutes=1)
+    assert "Connection refused" in reminder.last_error
 
-    with monkeypatch.context() as patch:
-        patch.setattr(services.EmailMultiAlternatives, "send", broken)
-        with pytest.raises(ConnectionRefusedError):
-            services.reminders_send()
-    assert not SentNotification.objects.exists()
-
-    services.reminders_send()
+    settings.MAILERS = {
+        "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    }
+    later = fixed_now + datetime.timedelta(minutes=1)
+    monkeypatch.setattr(services.timezone, "now", lambda: later)
+    remind(now=later)  # queues nothing new; the retry is due
     assert len(mail.outbox) == 1
+    reminder.refresh_from_db()
+    assert reminder.status == OutboundEmail.Status.SENT
+    assert reminder.attempts == 2
+    assert reminder.last_error == ""
 
 
 # ----------------------------------------------------------------- feed tokens

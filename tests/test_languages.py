@@ -190,12 +190,16 @@ def test_mail_language_is_the_preference_else_the_nations_else_english(
     assert user.mail_language == expected
 
 
-def test_invitation_without_a_preference_is_in_the_nations_language(db, brazil):
+def test_invitation_without_a_preference_is_in_the_nations_language(
+    db, brazil, django_capture_on_commit_callbacks
+):
     user = factories.UserFactory(nation=brazil, language="", email="b@example.org")
     meeting = factories.AssessmentMeetingFactory(released_to_all=True)
     factories.InvitationFactory(meeting=meeting, user=user)
 
-    invitations.meeting_notify(meeting=meeting, kind="request", acting_user=None)
+    # Rendered when queued; sent by the delivery task on commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        invitations.meeting_notify(meeting=meeting, kind="request", acting_user=None)
 
     (message,) = [m for m in mail.outbox if m.to == ["b@example.org"]]
     assert message.extra_headers["Content-Language"] == "pt-br"

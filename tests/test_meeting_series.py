@@ -287,12 +287,13 @@ def test_sixty_occurrences_is_the_most_a_series_may_have(colombian_user):
     assert series.occurrences.count() == 60
 
 
-def test_each_scheduled_occurrence_is_notified_after_commit(
+def test_each_scheduled_occurrence_is_queued_in_the_transaction(
     colombian_user, notify, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         series = schedule(colombian_user, count=3)
-        assert not notify.called  # nothing is sent before the commit
+        # Queued with the change (the outbox sends after the commit).
+        assert notify.call_count == 3
 
     assert notify.call_count == 3
     assert {call.kwargs["kind"] for call in notify.call_args_list} == {"request"}
@@ -387,6 +388,7 @@ def test_update_notifies_only_when_something_attendees_see_changes(
 ):
     series = schedule(colombian_user, count=2)
     first, _second = occurrences(series)
+    notify.reset_mock()
 
     with django_capture_on_commit_callbacks(execute=True):
         update(first, colombian_user, location="")
@@ -406,6 +408,7 @@ def test_cancelled_occurrence_keeps_its_record_and_attendees_are_told(
 ):
     series = schedule(colombian_user)
     first, second, third, fourth = occurrences(series)
+    notify.reset_mock()
 
     with django_capture_on_commit_callbacks(execute=True):
         meeting_services.meeting_cancel(
@@ -1032,6 +1035,7 @@ def test_cancel_action_cancels_and_keeps_the_record(
 ):
     series = schedule(scheduler)
     second = occurrences(series)[1]
+    notify.reset_mock()
     page = scheduler_client.get(second.get_absolute_url()).content.decode()
     assert reverse("cooperation:meeting-cancel", args=[second.pk]) in page
 

@@ -29,10 +29,10 @@ from cooperation.models import (
     Invitation,
     MeetingSeries,
     Nation,
+    OutboundEmail,
     Participation,
     Recommendation,
     RecommendationUpdate,
-    SentNotification,
     SituationAssessment,
     User,
     UserSession,
@@ -1115,21 +1115,63 @@ def test_form_reports_an_address_another_user_has_in_other_case():
     ).is_valid()
 
 
-@covers_unique("SentNotification.key", DATABASE)
+@covers_unique("OutboundEmail.key", DATABASE)
 def test_database_refuses_a_second_notification_with_the_same_key():
-    sent = factories.SentNotificationFactory()
-    with refused_as_duplicate(SentNotification, "key"):
-        factories.SentNotificationFactory(key=sent.key)
-    assert SentNotification.objects.count() == 1
+    sent = factories.OutboundEmailFactory()
+    with refused_as_duplicate(OutboundEmail, "key"):
+        factories.OutboundEmailFactory(key=sent.key)
+    assert OutboundEmail.objects.count() == 1
 
 
-@covers_unique("SentNotification.key", FORM)
+@covers_unique("OutboundEmail.key", FORM)
 def test_form_reports_a_second_notification_with_the_same_key():
-    sent = factories.SentNotificationFactory()
-    form = forms.modelform_factory(
-        SentNotification, fields=["key", "kind", "recipient"]
-    )(data={"key": sent.key, "kind": sent.kind, "recipient": sent.recipient.pk})
-    assert_form_reports(form, "key", "Sent notification with this Key already exists.")
+    sent = factories.OutboundEmailFactory()
+    form = forms.modelform_factory(OutboundEmail, fields=["key", "kind", "recipient"])(
+        data={"key": sent.key, "kind": sent.kind, "recipient": sent.recipient.pk}
+    )
+    assert_form_reports(form, "key", "Outbound e-mail with this Key already exists.")
+
+
+@covers("outbound_email_sent_has_time", DATABASE)
+def test_database_refuses_a_sent_email_without_its_time():
+    email = factories.OutboundEmailFactory()
+    with refused_by_constraint("outbound_email_sent_has_time"):
+        OutboundEmail.objects.filter(pk=email.pk).update(status="sent")
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.PENDING
+
+
+@covers("outbound_email_sent_has_time", FORM)
+def test_validation_reports_a_sent_email_without_its_time():
+    """No form writes the outbox (the delivery task does): model validation and the
+    constraint report it to whatever would."""
+    email = factories.OutboundEmailFactory.build(
+        recipient=factories.UserFactory(), status=OutboundEmail.Status.SENT
+    )
+    assert_constraint_reports(email, "outbound_email_sent_has_time")
+    email.sent_at = timezone.now()
+    get_constraint(OutboundEmail, "outbound_email_sent_has_time").validate(
+        OutboundEmail, email
+    )
+
+
+@covers("outbound_email_pending_is_due", DATABASE)
+def test_database_refuses_a_pending_email_without_a_next_attempt():
+    with refused_by_constraint("outbound_email_pending_is_due"):
+        factories.OutboundEmailFactory(next_attempt_at=None)
+    assert not OutboundEmail.objects.exists()
+
+
+@covers("outbound_email_pending_is_due", FORM)
+def test_validation_reports_a_pending_email_without_a_next_attempt():
+    email = factories.OutboundEmailFactory.build(
+        recipient=factories.UserFactory(), next_attempt_at=None
+    )
+    assert_constraint_reports(email, "outbound_email_pending_is_due")
+    email.status = OutboundEmail.Status.FAILED
+    get_constraint(OutboundEmail, "outbound_email_pending_is_due").validate(
+        OutboundEmail, email
+    )
 
 
 UserSessionForm = forms.modelform_factory(UserSession, fields=["user", "session_key"])

@@ -2,9 +2,12 @@ import logging
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.models import User
+from cooperation.services.accounts import user_password_reset_queue
 from cooperation.validators import available_time_zones
 
 logger = logging.getLogger("cooperation.auth")
@@ -100,3 +103,29 @@ class ProfileForm(forms.ModelForm):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's password reset form, whose message goes through the outbox: the
+    page never waits for the mail server (``services.accounts``)."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        subject = render_to_string(subject_template_name, context)
+        user_password_reset_queue(
+            user=context["user"],
+            to_email=to_email,
+            token=context["token"],
+            subject=" ".join(subject.split()),
+            body=render_to_string(email_template_name, context),
+            html_body=render_to_string(html_email_template_name, context)
+            if html_email_template_name
+            else "",
+        )

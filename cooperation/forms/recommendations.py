@@ -24,6 +24,17 @@ from cooperation.widgets import (
 )
 
 NOTE_MAX_LENGTH = 5000
+# What a recommendation says: raised with its source, edited without it.
+CONTENT_FIELDS = [
+    "title",
+    "description",
+    "focus_area",
+    "initiative",
+    "nations",
+    "owner",
+    "priority",
+    "due_date",
+]
 
 
 class RecommendationForm(forms.ModelForm):
@@ -38,18 +49,7 @@ class RecommendationForm(forms.ModelForm):
 
     class Meta:
         model = Recommendation
-        fields = [
-            "title",
-            "description",
-            "focus_area",
-            "initiative",
-            "nations",
-            "owner",
-            "priority",
-            "due_date",
-            "source_meeting",
-            "source_note",
-        ]
+        fields = [*CONTENT_FIELDS, "source_meeting", "source_note"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "nations": forms.CheckboxSelectMultiple,
@@ -176,16 +176,7 @@ class RecommendationEditForm(VersionedFormMixin, RecommendationForm):
     (``cooperation.concurrency``)."""
 
     class Meta(RecommendationForm.Meta):
-        fields = [
-            "title",
-            "description",
-            "focus_area",
-            "initiative",
-            "nations",
-            "owner",
-            "priority",
-            "due_date",
-        ]
+        fields = CONTENT_FIELDS
 
 
 class RecommendationTransitionForm(forms.Form):

@@ -23,7 +23,7 @@ from .meetings import (
     SituationAssessment,
 )
 from .nations import FocusArea, Nation
-from .notifications import SentNotification
+from .notifications import OutboundEmail
 from .recommendations import (
     Recommendation,
     RecommendationQuerySet,
@@ -47,6 +47,7 @@ __all__ = [
     "Invitation",
     "MeetingSeries",
     "Nation",
+    "OutboundEmail",
     "Participation",
     "Recommendation",
     "RecommendationQuerySet",
@@ -54,7 +55,6 @@ __all__ = [
     "ReferenceCounter",
     "Releasable",
     "ReleasableQuerySet",
-    "SentNotification",
     "SituationAssessment",
     "TimeStamped",
     "User",

@@ -7,19 +7,18 @@ session. Deactivating an account ends its sessions (from the admin, and from a
 ``post_save`` receiver whatever saved it).
 """
 
-import datetime
+import hashlib
 import logging
-from functools import partial
 from importlib import import_module
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from cooperation.models import User, UserSession
-from cooperation.services.invitations import _render_mail
+from cooperation.models import OutboundEmail, User, UserSession
+from cooperation.services import outbox
+from cooperation.services.invitations import outbound_email
 
 logger = logging.getLogger("cooperation.auth")
 
@@ -32,9 +31,9 @@ def user_change_email(*, user: User, new_email: str, acting_user: User) -> bool:
     """Give ``user`` the address ``new_email``; return whether it changed.
 
     The address is normalised (the domain in lower case) and must not be used by
-    another account in any case (``ValidationError`` on ``email`` otherwise). Once
-    the change is committed, the old address is told, so that someone whose account
-    was taken over learns of it. Whoever asks for the change has proven who they are
+    another account in any case (``ValidationError`` on ``email`` otherwise). The old
+    address is told (queued with the change, sent after the commit), so that someone
+    whose account was taken over learns of it. Whoever asks for the change has proven who they are
     (the profile form asks for the current password).
     """
     old_email = user.email
@@ -58,45 +57,66 @@ def user_change_email(*, user: User, new_email: str, acting_user: User) -> bool:
         acting_user.get_username(),
     )
     if old_email and old_email.lower() != user.email.lower():
-        transaction.on_commit(
-            partial(
-                _send_email_changed_notice,
-                user=user,
-                old_email=old_email,
-                new_email=user.email,
-                changed_at=timezone.now(),
-            )
-        )
+        _queue_email_changed_notice(user=user, old_email=old_email)
     return True
 
 
-def _send_email_changed_notice(
-    *, user: User, old_email: str, new_email: str, changed_at: datetime.datetime
-) -> None:
-    """Tell the old address that the account's address changed.
+def _queue_email_changed_notice(*, user: User, old_email: str) -> None:
+    """Tell the old address that the account's address changed: queued in the
+    outbox with the change, sent by the delivery task after the commit."""
+    changed_at = timezone.now()
+    outbox.outbox_record(
+        emails=[
+            outbound_email(
+                key=(
+                    f"{OutboundEmail.Kind.EMAIL_CHANGED}:{user.pk}:"
+                    f"{changed_at.isoformat()}"
+                ),
+                kind=OutboundEmail.Kind.EMAIL_CHANGED,
+                user=user,
+                to_email=old_email,
+                template="email_changed",
+                context={
+                    "old_email": old_email,
+                    "new_email": user.email,
+                    "changed_at": changed_at,
+                },
+            )
+        ]
+    )
 
-    Runs after the commit; a failing mail server is logged and does not undo or
-    break the change (moving mail to a worker with retries is a later issue).
-    """
-    subject, body, language = _render_mail(
-        "email_changed",
-        {"old_email": old_email, "new_email": new_email, "changed_at": changed_at},
-        user=user,
+
+@transaction.atomic
+def user_password_reset_queue(
+    *,
+    user: User,
+    to_email: str,
+    token: str,
+    subject: str,
+    body: str,
+    html_body: str = "",
+) -> bool:
+    """Queue the password reset message rendered for ``user`` (the request's
+    language, as Django's form renders it); return whether it was new. The same
+    token (asked twice in one second) is queued once. The key holds only a digest
+    of the token, and the delivery task blanks the body (which holds the link) once
+    it is sent (``outbox.SECRET_KINDS``): the outbox never hands out a reset link."""
+    digest = hashlib.sha256(token.encode()).hexdigest()[:32]
+    queued = outbox.outbox_record(
+        emails=[
+            OutboundEmail(
+                key=f"{OutboundEmail.Kind.PASSWORD_RESET}:{user.pk}:{digest}",
+                kind=OutboundEmail.Kind.PASSWORD_RESET,
+                recipient=user,
+                to_email=to_email,
+                language=translation.get_language() or "",
+                subject=subject,
+                body=body,
+                html_body=html_body,
+            )
+        ]
     )
-    message = EmailMessage(
-        subject,
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [old_email],
-        headers={"Content-Language": language},
-    )
-    try:
-        message.send()
-    except Exception:
-        logger.exception(
-            "Could not send the e-mail change notice: username=%r",
-            user.get_username(),
-        )
+    return bool(queued)
 
 
 # ------------------------------------------------------------------------ sessions

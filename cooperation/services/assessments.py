@@ -119,6 +119,17 @@ def _refuse_moving(stored_meeting_id, meeting_id):
         )
 
 
+def _save_record(record, *, meeting: AssessmentMeeting, acting_user: User, reason: str):
+    """Save an assessment or evaluation at ``meeting``; history keeps the author
+    and, for a locked meeting, the reason it needs."""
+    reason = _check_reason(meeting, reason)
+    record.full_clean()
+    record._history_user = acting_user
+    record._change_reason = reason or None
+    record.save()
+    return record
+
+
 @transaction.atomic
 def assessment_save(
     *, assessment: SituationAssessment, acting_user: User, reason: str = ""
@@ -151,12 +162,9 @@ def assessment_save(
             if meeting_is_locked(meeting) and not acting_user.has_perm(CORRECT_LOCKED)
             else _("You may record and change only your own nation's assessments.")
         )
-    reason = _check_reason(meeting, reason)
-    assessment.full_clean()
-    assessment._history_user = acting_user
-    assessment._change_reason = reason or None
-    assessment.save()
-    return assessment
+    return _save_record(
+        assessment, meeting=meeting, acting_user=acting_user, reason=reason
+    )
 
 
 @transaction.atomic
@@ -176,9 +184,6 @@ def evaluation_save(
     )
     if not allowed:
         raise PermissionDenied(LOCKED)
-    reason = _check_reason(meeting, reason)
-    evaluation.full_clean()
-    evaluation._history_user = acting_user
-    evaluation._change_reason = reason or None
-    evaluation.save()
-    return evaluation
+    return _save_record(
+        evaluation, meeting=meeting, acting_user=acting_user, reason=reason
+    )

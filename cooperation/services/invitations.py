@@ -1,12 +1,11 @@
 """Invitations, RSVP, reminders and calendars for assessment meetings.
 
-Everything the portal sends goes through ``_send_once``: it first inserts a
-``SentNotification`` row whose unique ``key`` names what is being sent, then sends the
-e-mail, both inside one savepoint. A second attempt with the same key fails on the
-unique constraint and is skipped; a failed send rolls the row back so the next run
-retries. So ``meeting_notify`` and ``reminders_send`` can be called as often as
-anyone likes (``send_reminders`` runs every five minutes from cron) and never send the
-same thing twice.
+Nothing here talks to the mail server: ``meeting_notify`` and ``reminders_send``
+render each message and record it in the outbox (``services.outbox``) under a unique
+``key`` naming what it is about, in the transaction of the change; the delivery task
+sends it after the commit, retrying when the server fails. A key recorded before is
+skipped, so both can be called as often as anyone likes (``send_reminders`` runs every
+minute) and never send the same thing twice.
 
 Each recipient gets mail in their own preferred language and with times in their own
 time zone, beside the meeting's own zone; nobody gets mail about a record that is not
@@ -38,22 +37,26 @@ from urllib.parse import urlsplit
 import icalendar
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from cooperation.models import (
     AssessmentMeeting,
     Invitation,
+    OutboundEmail,
     Recommendation,
-    SentNotification,
     User,
 )
+from cooperation.models.base import VIEW_ALL_PERMISSION
+from cooperation.services import outbox
 
 PRODID = "-//Partner Coordination Portal//Assessment meetings//EN"
+# The backend whose permissions decide who sees every record (User.objects.with_perm).
+PERMISSION_BACKEND = "cooperation.backends.NationAwareModelBackend"
 FEED_HISTORY_DAYS = 90
 RECOMMENDATION_DUE_SOON_DAYS = 7
 
@@ -251,35 +254,63 @@ def _render_mail(template: str, context: dict, *, user: User):
     return " ".join(subject.split()), body, language
 
 
-def _send_once(*, key: str, kind: str, user: User, build) -> bool:
-    """Send the message ``build()`` makes to ``user`` unless ``key`` was sent before.
-
-    The log row is inserted first, in a savepoint together with the send: a duplicate
-    key means it was already sent; a failing send rolls the row back.
-    """
-    if not user.email:
-        return False
-    try:
-        with transaction.atomic():
-            SentNotification.objects.create(key=key, kind=kind, recipient=user)
-            build().send()
-    except IntegrityError:
-        return False
-    return True
-
-
-def _message(*, user: User, template: str, context: dict, ical=None, method=None):
-    subject, body, language = _render_mail(template, context, user=user)
-    message = EmailMultiAlternatives(
-        subject,
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [user.email],
-        headers={"Content-Language": language},
+def _already_sent(keys) -> set[str]:
+    """Which of the delivery ``keys`` are in the outbox already, in one query."""
+    return set(
+        OutboundEmail.objects.filter(key__in=keys)
+        .values_list("key", flat=True)
+        .order_by()
     )
-    if ical is not None:
-        message.attach("invite.ics", ical, f"text/calendar; method={method}")
-    return message
+
+
+def outbound_email(
+    *,
+    key: str,
+    kind: str,
+    user: User,
+    template: str,
+    context: dict,
+    to_email: str | None = None,
+    ical: bytes | None = None,
+    method: str = "",
+) -> OutboundEmail:
+    """The message ``template`` makes for ``user`` (to ``to_email``, by default their
+    address), rendered in their language and time zone, for ``outbox_record``."""
+    subject, body, language = _render_mail(template, context, user=user)
+    return OutboundEmail(
+        key=key,
+        kind=kind,
+        recipient=user,
+        to_email=to_email or user.email,
+        language=language,
+        subject=subject,
+        body=body,
+        ical=ical.decode() if ical is not None else "",
+        ical_method=method if ical is not None else "",
+    )
+
+
+def _users_who_see(record, users) -> set[int]:
+    """The pks of the active ``users`` to whom ``record`` is released, decided as
+    ``visible_to`` decides it, in at most two queries however many users there are."""
+    active = [user for user in users if user.is_active]
+    if record.released_to_all:
+        return {user.pk for user in active}
+    nations = set(record.released_to.values_list("pk", flat=True))
+    seen = {
+        user.pk
+        for user in active
+        if user.is_superuser
+        or (user.nation_id is not None and user.nation_id in nations)
+    }
+    others = [user.pk for user in active if user.pk not in seen]
+    if others:
+        seen |= set(
+            User.objects.with_perm(VIEW_ALL_PERMISSION, backend=PERMISSION_BACKEND)
+            .filter(pk__in=others)
+            .values_list("pk", flat=True)
+        )
+    return seen
 
 
 def _meeting_context(meeting: AssessmentMeeting, agenda) -> dict:
@@ -299,90 +330,99 @@ class Notice(StrEnum):
     CANCEL = "cancel"
 
 
+@transaction.atomic
 def meeting_notify(
     *,
     meeting: AssessmentMeeting,
     kind: Notice = Notice.REQUEST,
     acting_user: User | None,
 ) -> int:
-    """E-mail a meeting's attendees its invitation or its cancellation; return how many.
+    """Queue a meeting's invitation or cancellation for its attendees; return how many
+    messages were queued.
 
-    Call it (through ``transaction.on_commit``) when a meeting is scheduled, changed or
-    cancelled. A change after the current revision was already sent raises the
-    meeting's SEQUENCE by one so that calendar clients replace the old copy.
-    Invitations go only to a scheduled meeting that has not ended; cancellations only
-    to attendees who were sent an invitation. Nobody gets mail about a meeting not
-    released to them. History names ``acting_user`` (whose change is being told; None
-    for a run nobody started) for the SEQUENCE and the invitations it writes.
+    The meeting services call it in the transaction that schedules, changes or
+    cancels the meeting: each message is recorded in the outbox with the change and
+    sent by the delivery task after the commit (``services.outbox``). A change after
+    the current revision was already queued raises the meeting's SEQUENCE by one so
+    that calendar clients replace the old copy. Invitations go only to a scheduled
+    meeting that has not ended; cancellations only to attendees who were sent an
+    invitation. Nobody gets mail about a meeting not released to them. History names
+    ``acting_user`` (whose change is being told; None for a run nobody started) for
+    the SEQUENCE and the invitations it writes. The number of queries does not grow
+    with the number of attendees.
     """
     cancelling = Notice(kind) == Notice.CANCEL
-    with transaction.atomic():
-        meeting = (
-            AssessmentMeeting.objects.select_for_update(of=("self",))
-            .select_related("chair")
-            .get(pk=meeting.pk)
-        )
-        if not cancelling and (
-            meeting.status != AssessmentMeeting.Status.SCHEDULED
-            or meeting.ends_at <= timezone.now()
-        ):
-            return 0
-        invitations = list(
-            meeting.invitations.select_related("user", "user__nation").order_by("pk")
-        )
-        recipients = [
-            invitation
-            for invitation in invitations
-            if not cancelling or invitation.sent_sequence >= 0
-        ]
-        if not recipients:
-            return 0
-        if any(
-            invitation.sent_sequence >= meeting.sequence for invitation in invitations
-        ):
-            meeting.sequence += 1
-            meeting._history_user = acting_user
-            meeting.save(update_fields=["sequence"])
-        agenda = list(meeting.agenda_items.all())
+    meeting = (
+        AssessmentMeeting.objects.select_for_update(of=("self",))
+        .select_related("chair")
+        .get(pk=meeting.pk)
+    )
+    if not cancelling and (
+        meeting.status != AssessmentMeeting.Status.SCHEDULED
+        or meeting.ends_at <= timezone.now()
+    ):
+        return 0
+    invitations = list(
+        meeting.invitations.select_related("user", "user__nation").order_by("pk")
+    )
+    recipients = [
+        invitation
+        for invitation in invitations
+        if not cancelling or invitation.sent_sequence >= 0
+    ]
+    if not recipients:
+        return 0
+    if any(invitation.sent_sequence >= meeting.sequence for invitation in invitations):
+        meeting.sequence += 1
+        meeting._history_user = acting_user
+        meeting.save(update_fields=["sequence"])
+    agenda = list(meeting.agenda_items.all())
 
     method = "CANCEL" if cancelling else "REQUEST"
     kind_value = (
-        SentNotification.Kind.CANCELLATION
-        if cancelling
-        else SentNotification.Kind.INVITATION
+        OutboundEmail.Kind.CANCELLATION if cancelling else OutboundEmail.Kind.INVITATION
     )
     template = "meeting_cancellation" if cancelling else "meeting_invitation"
     context = _meeting_context(meeting, agenda)
-    sent = 0
-    for invitation in recipients:
-        user = invitation.user
-        if not user.is_active or not meeting.is_visible_to(user):
-            continue
-
-        def build(user=user, invitation=invitation):
-            ical = meeting_ical(
+    visible = _users_who_see(meeting, [invitation.user for invitation in recipients])
+    keyed = {
+        f"{kind_value}:{meeting.pk}:{invitation.user_id}:{meeting.sequence}": invitation
+        for invitation in recipients
+        if invitation.user.email and invitation.user_id in visible
+    }
+    already = _already_sent(keyed)
+    emails = [
+        outbound_email(
+            key=key,
+            kind=kind_value,
+            user=invitation.user,
+            template=template,
+            context={**context, "invitation": invitation},
+            ical=meeting_ical(
                 meeting=meeting,
                 method=method,
-                language=user.mail_language,
+                language=invitation.user.mail_language,
                 invitations=invitations,
                 agenda=agenda,
-            )
-            return _message(
-                user=user,
-                template=template,
-                context={**context, "invitation": invitation},
-                ical=ical,
-                method=method,
-            )
-
-        key = f"{kind_value}:{meeting.pk}:{user.pk}:{meeting.sequence}"
-        if _send_once(key=key, kind=kind_value, user=user, build=build):
-            sent += 1
-            if not cancelling and invitation.sent_sequence != meeting.sequence:
+            ),
+            method=method,
+        )
+        for key, invitation in keyed.items()
+        if key not in already
+    ]
+    queued = outbox.outbox_record(emails=emails)
+    if not cancelling:
+        told = []
+        for email in queued:
+            invitation = keyed[email.key]
+            if invitation.sent_sequence != meeting.sequence:
                 invitation.sent_sequence = meeting.sequence
-                invitation._history_user = acting_user
-                invitation.save(update_fields=["sent_sequence"])
-    return sent
+                told.append(invitation)
+        if told:
+            bulk_update_with_history(
+                told, Invitation, ["sent_sequence"], default_user=acting_user
+            )
+    return len(queued)
 
 
 # --------------------------------------------------------------------------- RSVP
@@ -419,7 +459,7 @@ def invitation_respond(
 # ---------------------------------------------------------------------- reminders
 
 
-def _meeting_reminders(now: datetime.datetime) -> int:
+def _meeting_reminders(now: datetime.datetime) -> list[OutboundEmail]:
     lead = datetime.timedelta(minutes=settings.MEETING_REMINDER_LEAD)
     invitations = list(
         Invitation.objects.filter(
@@ -435,50 +475,44 @@ def _meeting_reminders(now: datetime.datetime) -> int:
     )
     keys = {
         invitation.pk: (
-            f"{SentNotification.Kind.MEETING_REMINDER}:{invitation.meeting_id}:"
+            f"{OutboundEmail.Kind.MEETING_REMINDER}:{invitation.meeting_id}:"
             f"{invitation.user_id}:{invitation.meeting.starts_at.isoformat()}"
         )
         for invitation in invitations
     }
-    already = set(
-        SentNotification.objects.filter(key__in=keys.values()).values_list(
-            "key", flat=True
-        )
-    )
-    sent = 0
+    already = _already_sent(keys.values())
+    emails = []
     for invitation in invitations:
         key = keys[invitation.pk]
         meeting, user = invitation.meeting, invitation.user
         if key in already or not meeting.is_visible_to(user):
             continue
-
-        def build(meeting=meeting, user=user, invitation=invitation):
-            context = {
-                **_meeting_context(meeting, list(meeting.agenda_items.all())),
-                "invitation": invitation,
-            }
-            return _message(user=user, template="meeting_reminder", context=context)
-
-        if _send_once(
-            key=key,
-            kind=SentNotification.Kind.MEETING_REMINDER,
-            user=user,
-            build=build,
-        ):
-            sent += 1
-    return sent
+        context = {
+            **_meeting_context(meeting, list(meeting.agenda_items.all())),
+            "invitation": invitation,
+        }
+        emails.append(
+            outbound_email(
+                key=key,
+                kind=OutboundEmail.Kind.MEETING_REMINDER,
+                user=user,
+                template="meeting_reminder",
+                context=context,
+            )
+        )
+    return emails
 
 
 def recommendation_reminder_key(rec: Recommendation, *, today: datetime.date) -> str:
     """Due soon: once per due date. Overdue: once per ISO week while still open."""
-    prefix = f"{SentNotification.Kind.RECOMMENDATION_REMINDER}:{rec.pk}"
+    prefix = f"{OutboundEmail.Kind.RECOMMENDATION_REMINDER}:{rec.pk}"
     if rec.due_date < today:
         year, week, _day = today.isocalendar()
         return f"{prefix}:overdue:{rec.due_date.isoformat()}:{year}-W{week:02d}"
     return f"{prefix}:due:{rec.due_date.isoformat()}"
 
 
-def _recommendation_reminders(today: datetime.date) -> int:
+def _recommendation_reminders(today: datetime.date) -> list[OutboundEmail]:
     recommendations = list(
         Recommendation.objects.open()
         .filter(
@@ -493,12 +527,8 @@ def _recommendation_reminders(today: datetime.date) -> int:
     keys = {
         rec.pk: recommendation_reminder_key(rec, today=today) for rec in recommendations
     }
-    already = set(
-        SentNotification.objects.filter(key__in=keys.values()).values_list(
-            "key", flat=True
-        )
-    )
-    sent = 0
+    already = _already_sent(keys.values())
+    emails = []
     for rec in recommendations:
         key = keys[rec.pk]
         if key in already or not rec.is_visible_to(rec.owner):
@@ -510,29 +540,31 @@ def _recommendation_reminders(today: datetime.date) -> int:
             "days_overdue": (today - rec.due_date).days,
             "recommendation_url": portal_url(rec.get_absolute_url()),
         }
-
-        def build(rec=rec, context=context):
-            return _message(
-                user=rec.owner, template="recommendation_reminder", context=context
+        emails.append(
+            outbound_email(
+                key=key,
+                kind=OutboundEmail.Kind.RECOMMENDATION_REMINDER,
+                user=rec.owner,
+                template="recommendation_reminder",
+                context=context,
             )
-
-        if _send_once(
-            key=key,
-            kind=SentNotification.Kind.RECOMMENDATION_REMINDER,
-            user=rec.owner,
-            build=build,
-        ):
-            sent += 1
-    return sent
+        )
+    return emails
 
 
+@transaction.atomic
 def reminders_send(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Send every reminder that is due and was not sent before; return the counts."""
+    """Queue every reminder that is due and was not queued before; return how many
+    of each kind. The delivery task sends them after the commit."""
     now = now or timezone.now()
     today = now.astimezone(datetime.UTC).date()
+    meeting_reminders = outbox.outbox_record(emails=_meeting_reminders(now))
+    recommendation_reminders = outbox.outbox_record(
+        emails=_recommendation_reminders(today)
+    )
     return {
-        "meeting_reminders": _meeting_reminders(now),
-        "recommendation_reminders": _recommendation_reminders(today),
+        "meeting_reminders": len(meeting_reminders),
+        "recommendation_reminders": len(recommendation_reminders),
     }
 
 

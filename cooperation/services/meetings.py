@@ -10,7 +10,8 @@ reaches the same functions:
   once for the whole plan;
 - ``meeting_create`` and ``meeting_update`` apply a plan atomically: the meetings,
   their agenda, releasability, the carry-over of a held meeting's open items, and the
-  invitations or cancellations, sent once the transaction has committed.
+  invitations or cancellations, queued in the outbox in the same transaction and
+  sent by the delivery task once it has committed.
 
 Every function here is keyword-only and atomic, validates with ``full_clean()`` and
 records ``acting_user`` as the author of the history rows it writes.
@@ -80,24 +81,22 @@ class Scope(StrEnum):
 # ------------------------------------------------------------------ notifications
 
 
-def meeting_notify_on_commit(
-    *, meeting: AssessmentMeeting, kind: Notice, acting_user: User | None
+def meeting_notify_all(
+    *, notices: Iterable[tuple[AssessmentMeeting, Notice]], acting_user: User | None
 ) -> None:
-    """Have the attendees told (an invitation or a cancellation) after the commit."""
-    meeting_id = meeting.pk
-    kind = Notice(kind)
+    """Queue each attendee's invitation or cancellation that ``notices`` names.
 
-    def notify():
-        # Imported late: tests replace ``meeting_notify``.
-        from cooperation.services import invitations
+    Called last in the transaction of the change, once the meetings, their agenda
+    and any carry-over are saved: the messages are recorded in the outbox with the
+    change and sent by the delivery task after the commit (``services.outbox``).
+    """
+    # Looked up at the call: tests replace ``meeting_notify``.
+    from cooperation.services import invitations
 
+    for meeting, kind in notices:
         invitations.meeting_notify(
-            meeting=AssessmentMeeting.objects.get(pk=meeting_id),
-            kind=kind,
-            acting_user=acting_user,
+            meeting=meeting, kind=Notice(kind), acting_user=acting_user
         )
-
-    transaction.on_commit(notify)
 
 
 # ---------------------------------------------------------------------- occurrences
@@ -251,6 +250,24 @@ def shifted_times(
         start = local.replace(tzinfo=new_zone).astimezone(datetime.UTC)
         result[other.pk] = (start, start + duration)
     return result
+
+
+def _in_scope(stored: AssessmentMeeting, scope: "Scope") -> list[AssessmentMeeting]:
+    """``stored``, and with ``Scope.FOLLOWING`` the later occurrences still to be
+    held."""
+    return following_occurrences(stored) if scope == Scope.FOLLOWING else [stored]
+
+
+def _moved(stored: AssessmentMeeting, details: "MeetingDetails", scope: "Scope"):
+    """The meetings an edit of ``stored`` changes, and each one's new (start, end)."""
+    targets = _in_scope(stored, scope)
+    return targets, shifted_times(
+        meeting=stored,
+        others=targets,
+        starts_at=details.starts_at,
+        ends_at=details.ends_at,
+        time_zone=details.time_zone,
+    )
 
 
 # --------------------------------------------------------------------------- plans
@@ -423,16 +440,7 @@ def meeting_plan(
     else:
         # The stored meeting, whatever a form may have set on the instance passed.
         stored = AssessmentMeeting.objects.get(pk=meeting.pk)
-        targets = (
-            following_occurrences(stored) if scope == Scope.FOLLOWING else [stored]
-        )
-        times = shifted_times(
-            meeting=stored,
-            others=targets,
-            starts_at=details.starts_at,
-            ends_at=details.ends_at,
-            time_zone=details.time_zone,
-        )
+        targets, times = _moved(stored, details, scope)
         planned = []
         for target in targets:
             starts_at, ends_at = times[target.pk]
@@ -498,6 +506,33 @@ def meeting_set_agenda(
 # ---------------------------------------------------------------------- create
 
 
+def _save_meeting(
+    meeting: AssessmentMeeting,
+    details: MeetingDetails,
+    *,
+    acting_user: User,
+    creating: bool = False,
+    released_to_all: bool | None,
+    released_to,
+) -> None:
+    """Validate and save ``meeting`` with the nations and attendees of ``details``
+    and its releasability, history naming ``acting_user``."""
+    from cooperation import services
+
+    meeting.full_clean()
+    meeting._history_user = acting_user
+    meeting.save()
+    meeting.nations.set(details.nations)
+    meeting.attendees.set(details.attendees)
+    services.record_release(
+        record=meeting,
+        acting_user=acting_user,
+        creating=creating,
+        released_to_all=released_to_all,
+        released_to=released_to,
+    )
+
+
 def _new_meeting(details: MeetingDetails, **fields) -> AssessmentMeeting:
     """An unsaved meeting of ``details``; ``fields`` override them."""
     values = {
@@ -526,12 +561,10 @@ def meeting_create(
     (from ``meeting_plan``) describes; return them in order.
 
     The agenda goes to the first meeting; each is released as ``record_release``
-    allows ``acting_user``; a scheduled meeting's attendees are sent the
-    invitation once the transaction has committed. Occurrences of a series are
+    allows ``acting_user``; a scheduled meeting's attendees' invitations are
+    queued with it (sent after the commit). Occurrences of a series are
     scheduled whatever status the details name.
     """
-    from cooperation import services
-
     details = plan.details
     series = None
     if plan.repeat is not None:
@@ -555,24 +588,24 @@ def meeting_create(
         meetings = [_new_meeting(details)]
     released_to = list(released_to) if released_to is not None else None
     for meeting in meetings:
-        meeting.full_clean()
-        meeting._history_user = acting_user
-        meeting.save()
-        meeting.nations.set(details.nations)
-        meeting.attendees.set(details.attendees)
-        services.record_release(
-            record=meeting,
+        _save_meeting(
+            meeting,
+            details,
             acting_user=acting_user,
             creating=True,
             released_to_all=released_to_all,
             released_to=released_to,
         )
-        if meeting.status == Status.SCHEDULED:
-            meeting_notify_on_commit(
-                meeting=meeting, kind=Notice.REQUEST, acting_user=acting_user
-            )
     if agenda:
         meeting_set_agenda(meeting=meetings[0], items=agenda, acting_user=acting_user)
+    meeting_notify_all(
+        notices=[
+            (meeting, Notice.REQUEST)
+            for meeting in meetings
+            if meeting.status == Status.SCHEDULED
+        ],
+        acting_user=acting_user,
+    )
     return meetings
 
 
@@ -602,8 +635,6 @@ def meeting_update(
     invitation or cancellation sent after the commit); the status changes only
     this meeting.
     """
-    from cooperation import services
-
     concurrency.lock_unchanged(meeting, version, user=acting_user)
     stored = AssessmentMeeting.objects.select_for_update().get(pk=meeting.pk)
     if agenda is not None:
@@ -614,19 +645,11 @@ def meeting_update(
             acting_user=acting_user,
         )
     details = plan.details
-    targets = (
-        following_occurrences(stored) if plan.scope == Scope.FOLLOWING else [stored]
-    )
-    times = shifted_times(
-        meeting=stored,
-        others=targets,
-        starts_at=details.starts_at,
-        ends_at=details.ends_at,
-        time_zone=details.time_zone,
-    )
+    targets, times = _moved(stored, details, plan.scope)
     attendee_ids = {person.pk for person in details.attendees}
     released_to = list(released_to) if released_to is not None else None
     previous_status = stored.status
+    notices = []
     for target in targets:
         before = {name: getattr(target, name) for name in ATTENDEE_FIELDS}
         target.starts_at, target.ends_at = times[target.pk]
@@ -647,34 +670,27 @@ def meeting_update(
         )
         if news and target.status in (Status.SCHEDULED, Status.CANCELLED):
             target.sequence += 1
-        target.full_clean()
-        target._history_user = acting_user
-        target.save()
-        target.nations.set(details.nations)
-        target.attendees.set(details.attendees)
-        services.record_release(
-            record=target,
+        _save_meeting(
+            target,
+            details,
             acting_user=acting_user,
             released_to_all=released_to_all,
             released_to=released_to,
         )
         if news:
             if target.status == Status.SCHEDULED:
-                meeting_notify_on_commit(
-                    meeting=target, kind=Notice.REQUEST, acting_user=acting_user
-                )
+                notices.append((target, Notice.REQUEST))
             elif target.status == Status.CANCELLED and before["status"] != (
                 Status.CANCELLED
             ):
-                meeting_notify_on_commit(
-                    meeting=target, kind=Notice.CANCEL, acting_user=acting_user
-                )
+                notices.append((target, Notice.CANCEL))
     if (
         stored.status == Status.HELD
         and previous_status != Status.HELD
         and stored.series_id is not None
     ):
         meeting_carry_over(meeting=stored, acting_user=acting_user)
+    meeting_notify_all(notices=notices, acting_user=acting_user)
     return targets
 
 
@@ -689,7 +705,8 @@ def meeting_cancel(
         raise ValidationError(
             _("Only a meeting still to be held can be cancelled."), code="not_open"
         )
-    targets = following_occurrences(stored) if scope == Scope.FOLLOWING else [stored]
+    targets = _in_scope(stored, scope)
+    notices = []
     for target in targets:
         was_scheduled = target.status == Status.SCHEDULED
         target.status = Status.CANCELLED
@@ -699,9 +716,8 @@ def meeting_cancel(
         target._history_user = acting_user
         target.save()
         if was_scheduled:
-            meeting_notify_on_commit(
-                meeting=target, kind=Notice.CANCEL, acting_user=acting_user
-            )
+            notices.append((target, Notice.CANCEL))
+    meeting_notify_all(notices=notices, acting_user=acting_user)
     return targets
 
 
@@ -803,6 +819,17 @@ def meeting_carry_over(
 # ----------------------------------------------------------------------- minutes
 
 
+def _save_minutes(
+    meeting: AssessmentMeeting, *, acting_user: User, reason: str
+) -> AssessmentMeeting:
+    """Validate and save ``meeting``, its history naming the author and ``reason``."""
+    meeting.full_clean()
+    meeting._change_reason = reason
+    meeting._history_user = acting_user
+    meeting.save()
+    return meeting
+
+
 @transaction.atomic
 def meeting_save_minutes(
     *, meeting: AssessmentMeeting, acting_user: User, minutes: str
@@ -813,11 +840,7 @@ def meeting_save_minutes(
             meeting=meeting, acting_user=acting_user, minutes=minutes
         )
     meeting.minutes = minutes
-    meeting.full_clean()
-    meeting._change_reason = "Minutes drafted"
-    meeting._history_user = acting_user
-    meeting.save()
-    return meeting
+    return _save_minutes(meeting, acting_user=acting_user, reason="Minutes drafted")
 
 
 @transaction.atomic
@@ -837,11 +860,7 @@ def meeting_publish_minutes(
     meeting.minutes_status = AssessmentMeeting.MinutesStatus.PUBLISHED
     meeting.minutes_published_at = timezone.now()
     meeting.minutes_published_by = acting_user
-    meeting.full_clean()
-    meeting._change_reason = "Minutes published"
-    meeting._history_user = acting_user
-    meeting.save()
-    return meeting
+    return _save_minutes(meeting, acting_user=acting_user, reason="Minutes published")
 
 
 @transaction.atomic
@@ -864,8 +883,4 @@ def meeting_correct_minutes(
             code="empty_minutes",
         )
     meeting.minutes = minutes
-    meeting.full_clean()
-    meeting._change_reason = "Minutes corrected"
-    meeting._history_user = acting_user
-    meeting.save()
-    return meeting
+    return _save_minutes(meeting, acting_user=acting_user, reason="Minutes corrected")

@@ -121,35 +121,33 @@ class _Context:
             if not (meeting.starts_at < ends_at and meeting.ends_at > starts_at):
                 continue
             shared_nations = [
-                n for n in meeting.nations.all() if n.pk in self.nation_ids
+                n.display_name for n in meeting.nations.all() if n.pk in self.nation_ids
             ]
-            if shared_nations:
-                warnings.append(
-                    SchedulingWarning(
-                        "overlap_nation",
-                        _("Overlaps %(meeting)s, which %(nations)s also attend.")
-                        % {
-                            "meeting": self._name(meeting),
-                            "nations": ", ".join(
-                                n.display_name for n in shared_nations
-                            ),
-                        },
-                    )
-                )
             shared_people = [
-                p for p in meeting.attendees.all() if p.pk in self.attendee_ids
+                str(p) for p in meeting.attendees.all() if p.pk in self.attendee_ids
             ]
-            if shared_people:
-                warnings.append(
-                    SchedulingWarning(
-                        "overlap_attendee",
-                        _("Overlaps %(meeting)s, which %(people)s also attend.")
-                        % {
-                            "meeting": self._name(meeting),
-                            "people": ", ".join(str(p) for p in shared_people),
-                        },
+            for kind, names, key, message in (
+                (
+                    "overlap_nation",
+                    shared_nations,
+                    "nations",
+                    _("Overlaps %(meeting)s, which %(nations)s also attend."),
+                ),
+                (
+                    "overlap_attendee",
+                    shared_people,
+                    "people",
+                    _("Overlaps %(meeting)s, which %(people)s also attend."),
+                ),
+            ):
+                if names:
+                    warnings.append(
+                        SchedulingWarning(
+                            kind,
+                            message
+                            % {"meeting": self._name(meeting), key: ", ".join(names)},
+                        )
                     )
-                )
         for nation in self.nations:
             zone = self.zones[nation.pk]
             for day in _local_days(starts_at, ends_at, zone):

@@ -66,15 +66,18 @@ def lookup_users(request):
     return _answer(request, search)
 
 
+def _by_title(records, term, *ordering):
+    """The (id, title) of the ``records`` whose title holds ``term``, in order."""
+    if term:
+        records = records.filter(title__icontains=term)
+    return records.order_by(*ordering).values_list("pk", "title")[:MAX_RESULTS]
+
+
 @require_GET
 def lookup_initiatives(request):
     def search(term):
         initiatives = Initiative.objects.visible_to(request.user)
-        if term:
-            initiatives = initiatives.filter(title__icontains=term)
-        return initiatives.order_by("title", "pk").values_list("pk", "title")[
-            :MAX_RESULTS
-        ]
+        return _by_title(initiatives, term, "title", "pk")
 
     return _answer(request, search)
 
@@ -83,11 +86,7 @@ def lookup_initiatives(request):
 def lookup_meetings(request):
     def search(term):
         meetings = AssessmentMeeting.objects.visible_to(request.user)
-        if term:
-            meetings = meetings.filter(title__icontains=term)
-        return meetings.order_by("-starts_at", "pk").values_list("pk", "title")[
-            :MAX_RESULTS
-        ]
+        return _by_title(meetings, term, "-starts_at", "pk")
 
     return _answer(request, search)
 

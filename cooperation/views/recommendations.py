@@ -230,15 +230,11 @@ def recommendation_create(request, pk=None):
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
-            messages.success(
+            return _saved(
                 request,
-                gettext("Recommendation %(reference)s was raised.")
-                % {"reference": recommendation.reference},
+                recommendation,
+                gettext("Recommendation %(reference)s was raised."),
             )
-            if not recommendation.is_visible_to(request.user):
-                # A creator without a nation: the record is released to nobody yet.
-                return redirect("cooperation:recommendation-list")
-            return redirect(recommendation)
     cancel_url = (
         meeting.get_absolute_url()
         if meeting is not None
@@ -280,7 +276,11 @@ def recommendation_edit(request, reference):
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
-            return _edit_saved(request, recommendation)
+            return _saved(
+                request,
+                recommendation,
+                gettext("Recommendation %(reference)s was saved."),
+            )
     return render(
         request,
         "cooperation/recommendation_form.html",
@@ -294,12 +294,10 @@ def recommendation_edit(request, reference):
     )
 
 
-def _edit_saved(request, recommendation):
-    messages.success(
-        request,
-        gettext("Recommendation %(reference)s was saved.")
-        % {"reference": recommendation.reference},
-    )
+def _saved(request, recommendation, message):
+    """Say ``message`` and show the recommendation, or the list when it is not
+    released to the user (a creator without a nation: released to nobody yet)."""
+    messages.success(request, message % {"reference": recommendation.reference})
     if not recommendation.is_visible_to(request.user):
         return redirect("cooperation:recommendation-list")
     return redirect(recommendation)

@@ -1,26 +1,32 @@
-"""``manage.py send_reminders``: send the meeting and recommendation reminders due now.
+"""``manage.py send_reminders``: queue the meeting and recommendation reminders due now.
 
-Run it every five minutes from cron. It is idempotent: every reminder is logged in
-``SentNotification`` under a unique key before it is sent, so a second run (or two
-runs at once) never sends the same reminder twice. See
-``cooperation.services.invitations`` for the cadence.
+Run it every minute (the ``scheduler`` command, or cron). It only records outbox rows
+and enqueues the delivery task; it never talks to the mail server. Every reminder has
+a unique key, so a second run, or two runs started at the same moment on two
+machines, never queues the same reminder twice. It also enqueues the delivery of rows
+whose retry is due (or whose worker died). See ``cooperation.services.invitations``
+for the cadence and ``cooperation.services.outbox`` for delivery.
 """
 
 from django.core.management.base import BaseCommand
 
 from cooperation.services.invitations import reminders_send
+from cooperation.services.outbox import outbox_enqueue_due
 
 
 class Command(BaseCommand):
     help = (
-        "Send meeting reminders (MEETING_REMINDER_LEAD minutes before the start) "
-        "and reminders to owners of recommendations due within 7 days or overdue. "
-        "Safe to run every five minutes: nothing is sent twice."
+        "Queue meeting reminders (MEETING_REMINDER_LEAD minutes before the start) "
+        "and reminders to owners of recommendations due within 7 days or overdue, "
+        "and enqueue the delivery of e-mails that are due. Safe to run every minute "
+        "on any number of machines: nothing is queued twice."
     )
 
     def handle(self, *args, **options):
         counts = reminders_send()
+        if not any(counts.values()):
+            outbox_enqueue_due()
         self.stdout.write(
-            f"Sent {counts['meeting_reminders']} meeting reminder(s) and "
+            f"Queued {counts['meeting_reminders']} meeting reminder(s) and "
             f"{counts['recommendation_reminders']} recommendation reminder(s)."
         )
