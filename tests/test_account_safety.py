@@ -291,6 +291,50 @@ def test_user_change_email_queries(officer, django_assert_num_queries):
     assert officer.history.latest().history_user == officer
 
 
+def test_user_update_profile_saves_the_profile_and_the_address_as_one_write(
+    officer, superuser
+):
+    # As a command would (no request): history names who did it.
+    saved = accounts.user_update_profile(
+        user=officer,
+        acting_user=superuser,
+        first_name="Olga",
+        last_name="Ortiz",
+        time_zone="America/Lima",
+        language="es",
+        email="olga.ortiz@example.org",
+    )
+
+    officer.refresh_from_db()
+    assert (officer.last_name, officer.time_zone, officer.language) == (
+        "Ortiz",
+        "America/Lima",
+        "es",
+    )
+    assert officer.email == saved.email == "olga.ortiz@example.org"
+    assert {row.history_user for row in officer.history.all()[:2]} == {superuser}
+    notice = OutboundEmail.objects.get(kind=OutboundEmail.Kind.EMAIL_CHANGED)
+    assert notice.to_email == "officer@example.org"
+
+
+def test_user_update_profile_saves_nothing_when_the_address_is_taken(officer):
+    factories.UserFactory(email="taken@example.org")
+
+    with pytest.raises(ValidationError), transaction.atomic():
+        accounts.user_update_profile(
+            user=officer,
+            acting_user=officer,
+            first_name="Changed",
+            last_name="",
+            time_zone="America/Bogota",
+            language="en",
+            email="TAKEN@example.org",
+        )
+
+    officer.refresh_from_db()
+    assert (officer.first_name, officer.email) == ("Olga", "officer@example.org")
+
+
 # ------------------------------------------------------------ one address, one user
 
 

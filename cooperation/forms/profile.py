@@ -93,12 +93,6 @@ class ProfileForm(forms.ModelForm):
                 )
         return cleaned_data
 
-    def save(self, commit=True):
-        # A changed address is saved by user_change_email, not here.
-        if self.email_changed:
-            self.instance.email = self.stored_email
-        return super().save(commit)
-
 
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)

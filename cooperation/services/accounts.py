@@ -61,6 +61,39 @@ def user_change_email(*, user: User, new_email: str, acting_user: User) -> bool:
     return True
 
 
+PROFILE_FIELDS = ("first_name", "last_name", "time_zone", "language")
+
+
+@transaction.atomic
+def user_update_profile(
+    *,
+    user: User,
+    acting_user: User,
+    first_name: str,
+    last_name: str,
+    time_zone: str,
+    language: str,
+    email: str,
+) -> User:
+    """Save what a person may change of their own account: name, time zone,
+    language and, through ``user_change_email`` (which tells the old address), the
+    e-mail address. Returns the saved user, read afresh and locked."""
+    stored = User.objects.select_for_update().get(pk=user.pk)
+    for name, value in zip(
+        PROFILE_FIELDS, (first_name, last_name, time_zone, language), strict=True
+    ):
+        setattr(stored, name, value)
+    stored.full_clean(
+        exclude=[
+            f.name for f in User._meta.concrete_fields if f.name not in PROFILE_FIELDS
+        ]
+    )
+    stored._history_user = acting_user
+    stored.save(update_fields=PROFILE_FIELDS)
+    user_change_email(user=stored, new_email=email, acting_user=acting_user)
+    return stored
+
+
 def _queue_email_changed_notice(*, user: User, old_email: str) -> None:
     """Tell the old address that the account's address changed: queued in the
     outbox with the change, sent by the delivery task after the commit."""

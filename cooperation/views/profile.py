@@ -1,27 +1,23 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cooperation.forms.profile import LanguageForm, ProfileForm
-from cooperation.services.accounts import user_change_email
+from cooperation.services.accounts import user_update_profile
 
 
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                form.save()
-                if form.email_changed:
-                    user_change_email(
-                        user=request.user,
-                        new_email=form.cleaned_data["email"],
-                        acting_user=request.user,
-                    )
+            user_update_profile(
+                user=request.user,
+                acting_user=request.user,
+                **{name: form.cleaned_data[name] for name in ProfileForm.Meta.fields},
+            )
         except ValidationError as error:
             # Another account took the address since the form was checked.
             form.add_error(None, error)
