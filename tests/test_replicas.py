@@ -92,7 +92,8 @@ class Cluster:
         }
         env.update(servers.PRODUCTION_ENVIRONMENT)
         env.update(self.environment)
-        env["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+        # The production settings, with static URLs that need no collectstatic.
+        env["DJANGO_SETTINGS_MODULE"] = "tests.server_settings"
         env.update(extra)
         return env
 
