@@ -262,10 +262,11 @@ for number in range({attendees}):
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     url = os.environ.get("DATABASE_URL", "")
-    _needs(
-        url.startswith(("postgres://", "postgresql://")),
-        "needs PostgreSQL (DATABASE_URL=postgres://…): replicas share one database",
-    )
+    if not url.startswith(("postgres://", "postgresql://")):
+        # CI runs the suite on PostgreSQL too, where this runs.
+        pytest.skip(
+            "needs PostgreSQL (DATABASE_URL=postgres://…): replicas share one database"
+        )
     _needs(redis_answers(), "needs Redis at 127.0.0.1:6379 (redis-server)")
     config = dj_database_url.parse(url)
     admin_url = url.rsplit("/", 1)[0] + "/postgres"

@@ -358,7 +358,8 @@ def test_anonymous_pages_have_no_serious_axe_violation(page, axe):
 # Django's own admin markup, which no template of ours renders (Django 6.1):
 # - the tabular inlines (admin/edit_inline/tabular.html) name each column in a <th>
 #   and give the inputs under it no <label>: rules "label", "select-name" and
-#   "label-title-only";
+#   "label-title-only", and "aria-input-field-name" for a select2 combobox in a row
+#   (an agenda item's presenter);
 # - the select2 widget of autocomplete_fields (admin/js/vendor/select2) adds a search
 #   <input> without a label inside a <ul> that holds a <span>: rules "label", "list".
 # Those rules are ignored inside exactly those containers, on admin pages only.
@@ -368,6 +369,7 @@ ADMIN_IGNORED = {
     "label": f"{DJANGO_TABULAR_INLINE}, {DJANGO_SELECT2}",
     "select-name": DJANGO_TABULAR_INLINE,
     "label-title-only": DJANGO_TABULAR_INLINE,
+    "aria-input-field-name": DJANGO_TABULAR_INLINE,
     "list": DJANGO_SELECT2,
 }
 
