@@ -490,22 +490,31 @@ def release_changes(form):
     return {name: data[name] for name in RELEASABILITY_FIELDS if name in data}
 
 
-class ParticipationInlineForm(forms.ModelForm):
+class ServiceCheckedConstraintsMixin:
+    """For a ModelForm whose record has a rule across rows that its service keeps
+    (it changes the other rows first, then saves this one): the constraints naming
+    ``service_checked_fields`` are not checked row by row against the database here,
+    where a legal change (a new lead, a new primary concern) would fail. As Django's
+    own check, the others skip what the form does not hold or found invalid."""
+
+    service_checked_fields = frozenset()
+
     def validate_constraints(self):
-        # "One lead per initiative" is a rule over all rows at once: the formset
-        # checks it, and the service demotes the old lead before it promotes the new
-        # one. Checked row by row against the database, a change of lead would fail.
-        # As Django's own check, it skips what the form does not hold or found
-        # invalid.
         exclude = {
             field.name
             for field in self.instance._meta.get_fields()
             if field.name not in self.fields or field.name in self.errors
-        } | {"role"}
+        } | set(self.service_checked_fields)
         try:
             self.instance.validate_constraints(exclude=exclude)
         except ValidationError as error:
             self.add_error(None, error)
+
+
+class ParticipationInlineForm(ServiceCheckedConstraintsMixin, forms.ModelForm):
+    # "One lead per initiative": the formset checks it, and the service demotes the
+    # old lead before it promotes the new one.
+    service_checked_fields = frozenset({"role"})
 
 
 class ParticipationInlineFormSet(SharedChoicesFormSet):
@@ -729,6 +738,7 @@ class SituationAssessmentInline(ReadOnlyInlineMixin, VisibleInline):
         "nation",
         "focus_area",
         "primary_concern",
+        "is_primary",
         "trend",
         "threat_level",
         "is_draft",
@@ -777,7 +787,7 @@ class AssessmentMeetingAdminForm(VersionedAdminForm):
     """
 
     invitees = forms.ModelMultipleChoiceField(
-        label=_("attendees"),
+        label=_("Attendees"),
         queryset=User.objects.all(),
         required=False,
         help_text=_(
@@ -1104,22 +1114,110 @@ class LockedWithMinutesAdmin(VisibleToMixin, HistoryAdmin):
     def save_model(self, request, obj, form, change):
         self.service(obj, acting_user=request.user, reason=form.cleaned_data["reason"])
 
+    def add_view(self, request, form_url="", extra_context=None):
+        return self._refusal_as_message(
+            request, super().add_view, form_url, extra_context
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return self._refusal_as_message(
+            request, super().change_view, object_id, form_url, extra_context
+        )
+
+    def _refusal_as_message(self, request, view, *args):
+        """A rule the form could not check before the service ran (the service
+        decides with the rows locked): nothing is saved, and the person is told
+        why on the page they came from."""
+        try:
+            return view(request, *args)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class SituationAssessmentAdminForm(
+    ServiceCheckedConstraintsMixin, CorrectionReasonAdminForm
+):
+    # One primary concern per meeting, nation and focus area: the service makes the
+    # former primary concern a secondary one before it saves this one.
+    service_checked_fields = frozenset({"is_primary"})
+
+    def clean(self):
+        cleaned = super().clean()
+        # As the service will ask it, before the service is called: a secondary
+        # concern needs a primary one beside it.
+        group = {key: cleaned.get(key) for key in ("meeting", "nation", "focus_area")}
+        if not cleaned.get("is_primary") and all(group.values()):
+            assessment = SituationAssessment(pk=self.instance.pk, **group)
+            if not assessment_services.other_primary_concerns(
+                assessment=assessment
+            ).exists():
+                self.add_error("is_primary", assessment_services.NO_PRIMARY)
+        return cleaned
+
 
 @admin.register(SituationAssessment)
 class SituationAssessmentAdmin(LockedWithMinutesAdmin):
+    form = SituationAssessmentAdminForm
     list_display = (
         "primary_concern",
         "nation",
         "focus_area",
         "meeting",
+        "is_primary",
         "trend",
         "threat_level",
+        "confidence",
         "created_at",
     )
-    list_filter = ("is_draft", "threat_level", "trend", "nation", "focus_area")
+    list_filter = (
+        "is_draft",
+        "is_primary",
+        "threat_level",
+        "trend",
+        "confidence",
+        "nation",
+        "focus_area",
+    )
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "meeting",
+                    ("nation", "focus_area"),
+                    ("primary_concern", "is_primary"),
+                    ("trend", "threat_level"),
+                    "summary",
+                    "is_draft",
+                )
+            },
+        ),
+        (
+            _("Analysis"),
+            {
+                "fields": (
+                    ("production_trend", "trafficking_trend", "consumption_trend"),
+                    "emerging_shift",
+                    "key_drivers",
+                    "sources",
+                    "confidence",
+                )
+            },
+        ),
+        (_("Correction"), {"fields": ("reason",)}),
+        RECORD_FIELDSET,
+    )
     list_select_related = ("meeting", "nation", "focus_area")
     show_full_result_count = False
-    search_fields = ("primary_concern", "summary", "nation__name", "meeting__title")
+    search_fields = (
+        "primary_concern",
+        "emerging_shift",
+        "summary",
+        "nation__name",
+        "meeting__title",
+    )
     date_hierarchy = "created_at"
     autocomplete_fields = ("meeting", "nation", "focus_area")
     readonly_fields = ("created_at", "updated_at")

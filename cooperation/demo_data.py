@@ -152,6 +152,14 @@ class AssessmentSpec:
     trend: str
     threat_level: int
     summary: str
+    is_primary: bool = True
+    production_trend: str = ""
+    trafficking_trend: str = ""
+    consumption_trend: str = ""
+    emerging_shift: str = ""
+    key_drivers: str = ""
+    sources: str = ""
+    confidence: str = ""
 
 
 @dataclass(frozen=True)
@@ -330,6 +338,12 @@ FOCUS_AREAS = (
         "Technology transfer",
         "Access to advanced military technologies to uplift regional defense "
         "capabilities.",
+    ),
+    FocusAreaSpec(
+        "organised-crime",
+        "Organised crime",
+        "Transnational criminal organisations: their networks, finances and "
+        "violence across borders.",
     ),
 )
 
@@ -665,6 +679,12 @@ INITIATIVES = (
 # ---------------------------------------------------------------------- meetings
 
 HELD_MEETING = "Regional situation assessment, SOUTHCOM headquarters"
+# The quarterly meetings before it, oldest first: the trend charts' history.
+EARLIER_MEETINGS = (
+    "Quarterly situation assessment, Quito",
+    "Quarterly situation assessment, Brasília",
+    "Quarterly situation assessment, Cartagena",
+)
 QUARTERLY_BOGOTA = "Quarterly situation assessment, Bogotá"
 QUARTERLY_LIMA = "Quarterly situation assessment, Lima"
 TASK_FORCE_REVIEW = "Counter-narcotics joint task force operational review"
@@ -674,6 +694,7 @@ SUMMIT_NATIONS = ("US", *SOUTH_AMERICAN_PARTNERS, "MX")
 
 Trend = SituationAssessment.Trend
 Threat = SituationAssessment.ThreatLevel
+Confidence = SituationAssessment.Confidence
 ON_TRACK = InitiativeEvaluation.Rating.ON_TRACK
 AT_RISK = InitiativeEvaluation.Rating.AT_RISK
 OFF_TRACK = InitiativeEvaluation.Rating.OFF_TRACK
@@ -681,7 +702,219 @@ HELD = AssessmentMeeting.Status.HELD
 SCHEDULED = AssessmentMeeting.Status.SCHEDULED
 DRAFT = AssessmentMeeting.Status.DRAFT
 
+
+def _earlier_meeting(title, weeks, location, time_zone, minutes, assessments):
+    """A quarterly meeting held ``weeks`` ago, with the assessments of its day."""
+    return MeetingSpec(
+        title=title,
+        on=weeks_ago_on_tuesday(weeks),
+        start=datetime.time(9, 0),
+        duration=datetime.timedelta(hours=6),
+        time_zone=time_zone,
+        location=location,
+        status=HELD,
+        chair=COORDINATOR,
+        nations=SUMMIT_NATIONS,
+        attendees=(COORDINATOR, COLOMBIA, BRAZIL),
+        minutes=minutes,
+        agenda=(
+            AgendaItemSpec("Opening and adoption of the agenda", 15, COORDINATOR),
+            AgendaItemSpec("Drug-trafficking trends since the last meeting", 90),
+            AgendaItemSpec("Organised crime and cyber threats", 60),
+        ),
+        assessments=assessments,
+    )
+
+
+def _history(code, area, concern, levels, summaries, **analysis):
+    """The assessments of one concern at the three earlier meetings, oldest
+    first: ``levels`` and ``summaries`` give each meeting's threat level and
+    summary; ``analysis`` (trend and dimension fields) is the same at each."""
+    trend = analysis.pop("trend", Trend.STABLE)
+    return tuple(
+        AssessmentSpec(code, area, concern, trend, level, summary, **analysis)
+        for level, summary in zip(levels, summaries, strict=True)
+    )
+
+
+HISTORY = (
+    *_history(
+        "CO",
+        "counter-narcotics",
+        "Cocaine",
+        (Threat.HIGH, Threat.HIGH, Threat.CRITICAL),
+        (
+            "Los cultivos de coca crecen en Nariño y Putumayo; la producción de "
+            "cocaína sigue al alza.",
+            "La producción aumenta y las salidas por los puertos del Pacífico "
+            "son cada vez más frecuentes.",
+            "Producción récord y mayores niveles de exportación hacia "
+            "Centroamérica y Europa.",
+        ),
+        trend=Trend.INCREASING,
+        production_trend=Trend.INCREASING,
+        trafficking_trend=Trend.INCREASING,
+        key_drivers="Cultivos en zonas sin presencia del Estado; rutas del Pacífico.",
+        sources="Informes de erradicación de la Policía Nacional.",
+        confidence=Confidence.HIGH,
+    ),
+    *_history(
+        "BR",
+        "counter-narcotics",
+        "Marijuana",
+        (Threat.LOW, Threat.MODERATE, Threat.MODERATE),
+        (
+            "O consumo interno de maconha cresce nas grandes cidades.",
+            "O consumo interno continua crescendo; menos cargas cruzam a "
+            "fronteira com o Paraguai.",
+            "Cultivo local no Nordeste substitui as importações; o tráfico "
+            "transfronteiriço diminui.",
+        ),
+        trend=Trend.INCREASING,
+        trafficking_trend=Trend.DECREASING,
+        consumption_trend=Trend.INCREASING,
+        sources="Apreensões da Polícia Federal.",
+        confidence=Confidence.MODERATE,
+    ),
+    *_history(
+        "MX",
+        "counter-narcotics",
+        "Heroin",
+        (Threat.HIGH, Threat.HIGH, Threat.HIGH),
+        (
+            "Poppy cultivation steady in Guerrero and Sinaloa.",
+            "Heroin production stable; first large fentanyl laboratories found.",
+            "Stable production; traffickers shift towards synthetic opioids.",
+        ),
+        production_trend=Trend.STABLE,
+        emerging_shift="Towards synthetic opioids",
+        confidence=Confidence.MODERATE,
+    ),
+    *_history(
+        "PE",
+        "counter-narcotics",
+        "Cocaine",
+        (Threat.MODERATE, Threat.MODERATE, Threat.HIGH),
+        (
+            "Coca cultivation steady in the VRAEM valleys.",
+            "New plots in remote valleys near the Brazilian border.",
+            "More shipments by river towards the Amazon basin.",
+        ),
+        trend=Trend.INCREASING,
+        production_trend=Trend.INCREASING,
+    ),
+    *_history(
+        "EC",
+        "counter-narcotics",
+        "Cocaine transit",
+        (Threat.HIGH, Threat.HIGH, Threat.CRITICAL),
+        (
+            "Container shipments through Guayaquil under closer inspection.",
+            "Traffickers move to smaller Pacific ports.",
+            "Transit volumes and violence between trafficking groups rising.",
+        ),
+        trend=Trend.INCREASING,
+        trafficking_trend=Trend.INCREASING,
+    ),
+    *_history(
+        "BO",
+        "counter-narcotics",
+        "Cocaine",
+        (Threat.MODERATE, Threat.MODERATE, Threat.MODERATE),
+        (
+            "Production steady in the Chapare.",
+            "Light aircraft carry paste towards Paraguay.",
+            "Production steady; air routes towards Paraguay and Brazil.",
+        ),
+        production_trend=Trend.STABLE,
+    ),
+    *_history(
+        "CL",
+        "cyber-defense",
+        "Ransomware against public institutions",
+        (Threat.MODERATE, Threat.HIGH, Threat.HIGH),
+        (
+            "Phishing campaigns against ministries.",
+            "First ransomware attack on a regional hospital network.",
+            "Attacks on public-sector networks; defense networks probed.",
+        ),
+        trend=Trend.INCREASING,
+    ),
+    *_history(
+        "EC",
+        "organised-crime",
+        "Prison-based gangs",
+        (Threat.HIGH, Threat.HIGH, Threat.CRITICAL),
+        (
+            "Prison riots in Guayaquil and Latacunga.",
+            "Gangs extort businesses in coastal cities from prison.",
+            "Gangs run from prisons contract with foreign trafficking groups.",
+        ),
+        trend=Trend.INCREASING,
+    ),
+    *_history(
+        "CO",
+        "organised-crime",
+        "Armed groups financed by illegal mining",
+        (Threat.MODERATE, Threat.HIGH, Threat.HIGH),
+        (
+            "Disidencias armadas cobran extorsiones a las minas de oro del Chocó.",
+            "La minería ilegal de oro financia a los grupos armados en Antioquia.",
+            "Los grupos armados diversifican sus ingresos hacia la minería ilegal.",
+        ),
+        trend=Trend.INCREASING,
+    ),
+    *_history(
+        "BR",
+        "organised-crime",
+        "Prison gangs expanding abroad",
+        (Threat.MODERATE, Threat.MODERATE, Threat.HIGH),
+        (
+            "Facções criminosas ampliam sua presença nas fronteiras com o Paraguai "
+            "e a Bolívia.",
+            "As facções controlam rotas fluviais na Amazônia.",
+            "As facções passam a operar portos para o envio de cocaína à Europa.",
+        ),
+        trend=Trend.INCREASING,
+        emerging_shift="Das prisões para as rotas internacionais",
+    ),
+)
+
+
+def _at(index):
+    """The assessments of the ``index``-th earlier meeting (0 is the oldest)."""
+    return HISTORY[index::3]
+
+
 MEETINGS = (
+    _earlier_meeting(
+        EARLIER_MEETINGS[0],
+        45,
+        "Ministry of National Defence, Quito",
+        "America/Guayaquil",
+        "First quarterly situation assessment after the summit. Partners reported "
+        "their drug-trafficking, organised-crime and cyber situations.",
+        _at(0),
+    ),
+    _earlier_meeting(
+        EARLIER_MEETINGS[1],
+        32,
+        "Ministry of Defence, Brasília",
+        "America/Sao_Paulo",
+        "Second quarterly situation assessment. Mexico reported the first large "
+        "fentanyl laboratories; Brazil reported less trafficking across the "
+        "Paraguayan border.",
+        _at(1),
+    ),
+    _earlier_meeting(
+        EARLIER_MEETINGS[2],
+        19,
+        "Naval base, Cartagena",
+        "America/Bogota",
+        "Third quarterly situation assessment. Colombia and Ecuador reported rising "
+        "exports through Pacific ports.",
+        _at(2),
+    ),
     MeetingSpec(
         title=HELD_MEETING,
         on=weeks_ago_on_tuesday(6),
@@ -724,6 +957,18 @@ MEETINGS = (
                 Trend.INCREASING,
                 Threat.CRITICAL,
                 "Production up, higher export levels.",
+                production_trend=Trend.INCREASING,
+                trafficking_trend=Trend.INCREASING,
+                consumption_trend=Trend.STABLE,
+                key_drivers=(
+                    "Coca cultivation in Nariño, Putumayo and Norte de Santander; "
+                    "higher yields per hectare; Pacific routes to Central America."
+                ),
+                sources=(
+                    "National police eradication reports; task-force seizure data; "
+                    "port inspections in Buenaventura and Tumaco."
+                ),
+                confidence=Confidence.HIGH,
             ),
             AssessmentSpec(
                 "BR",
@@ -732,6 +977,15 @@ MEETINGS = (
                 Trend.INCREASING,
                 Threat.MODERATE,
                 "Growing domestic use, less cross-border trafficking.",
+                production_trend=Trend.INCREASING,
+                trafficking_trend=Trend.DECREASING,
+                consumption_trend=Trend.INCREASING,
+                key_drivers=(
+                    "Local cultivation in the north-east replaces imports from "
+                    "Paraguay; demand rising in large cities."
+                ),
+                sources="Federal police seizures; health-ministry survey.",
+                confidence=Confidence.MODERATE,
             ),
             AssessmentSpec(
                 "MX",
@@ -740,6 +994,50 @@ MEETINGS = (
                 Trend.STABLE,
                 Threat.HIGH,
                 "Stable production; shift towards synthetic opioids.",
+                production_trend=Trend.STABLE,
+                trafficking_trend=Trend.STABLE,
+                emerging_shift="Towards synthetic opioids",
+                key_drivers=(
+                    "Fentanyl is cheaper to make and smuggle than heroin; precursor "
+                    "chemicals arrive through Pacific ports."
+                ),
+                sources="Seizure statistics; laboratory dismantling reports.",
+                confidence=Confidence.MODERATE,
+            ),
+            AssessmentSpec(
+                "MX",
+                "counter-narcotics",
+                "Synthetic opioids (fentanyl)",
+                Trend.INCREASING,
+                Threat.CRITICAL,
+                "Clandestine laboratories multiplying; precursor seizures at "
+                "Pacific ports doubled on the previous year.",
+                is_primary=False,
+                production_trend=Trend.INCREASING,
+                trafficking_trend=Trend.INCREASING,
+                confidence=Confidence.MODERATE,
+            ),
+            AssessmentSpec(
+                "EC",
+                "organised-crime",
+                "Prison-based gangs",
+                Trend.INCREASING,
+                Threat.CRITICAL,
+                "Gangs run from prisons contract with Mexican and Balkan trafficking "
+                "organisations; violence in coastal cities at record levels.",
+                key_drivers="Port access, prison overcrowding, weak witness protection.",
+                confidence=Confidence.HIGH,
+            ),
+            AssessmentSpec(
+                "CO",
+                "organised-crime",
+                "Armed groups financed by illegal mining",
+                Trend.INCREASING,
+                Threat.HIGH,
+                "Los grupos armados financian sus operaciones con la minería ilegal "
+                "de oro en Antioquia, Chocó y la Amazonía.",
+                emerging_shift="Del narcotráfico hacia la minería ilegal",
+                confidence=Confidence.MODERATE,
             ),
             AssessmentSpec(
                 "PE",

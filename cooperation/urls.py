@@ -10,6 +10,7 @@ from .views import (
     meeting_forms,
     meetings,
     nations,
+    picture,
     profile,
     recommendations,
     records,
@@ -36,6 +37,8 @@ urlpatterns = [
     # Nations
     path("nations/", nations.nation_list, name="nation-list"),
     path("nations/<str:code>/", nations.nation_detail, name="nation-detail"),
+    # The regional picture: every nation's latest assessments, as of a day
+    path("picture/", picture.regional_picture, name="regional-picture"),
     # Initiatives
     path("initiatives/", initiatives.initiative_list, name="initiative-list"),
     path("initiatives/new/", initiatives.initiative_create, name="initiative-create"),

@@ -118,6 +118,7 @@ PORTAL_ROUTES = {
     ),
     "cooperation:nation-list": Route(),
     "cooperation:nation-detail": Route({"code": "nation"}),
+    "cooperation:regional-picture": Route(),
     "cooperation:initiative-list": Route(),
     "cooperation:initiative-create": Route(),
     "cooperation:initiative-detail": Route({"pk": "initiative"}),

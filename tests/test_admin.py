@@ -960,3 +960,30 @@ def test_staff_who_may_not_manage_releasability_release_new_records_to_their_nat
     assert recommendation.released_to_all is False
     assert list(recommendation.released_to.all()) == [colombia]
     assert recommendation.updates.get().author == user
+
+
+def test_moving_a_primary_concern_away_from_its_secondaries_is_refused_not_a_500(
+    admin_client, colombia, brazil
+):
+    held = timezone.now() - datetime.timedelta(days=3)
+    meeting = factories.AssessmentMeetingFactory(
+        starts_at=held, ends_at=held + datetime.timedelta(hours=1)
+    )
+    primary = factories.SituationAssessmentFactory(meeting=meeting, nation=colombia)
+    factories.SituationAssessmentFactory(
+        meeting=meeting,
+        nation=colombia,
+        focus_area=primary.focus_area,
+        primary_concern="Heroin",
+        is_primary=False,
+    )
+    url = admin_url(SituationAssessment, "change", primary.pk)
+    data = form_data(admin_client.get(url))
+    data["nation"] = str(brazil.pk)
+
+    response = admin_client.post(url, data, follow=True)
+
+    assert response.status_code == 200
+    assert messages_of(response)  # the service's reason, on the page it came from
+    primary.refresh_from_db()
+    assert primary.nation == colombia

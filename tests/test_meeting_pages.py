@@ -969,14 +969,157 @@ def test_duplicate_assessment_is_a_friendly_form_error(editor_client, colombia):
 
     response = editor_client.post(
         reverse("cooperation:assessment-create", args=[meeting.pk]),
-        assessment_data(colombia, existing.focus_area, primary_concern="Other"),
+        assessment_data(colombia, existing.focus_area, is_primary="False"),
     )
 
     assert response.status_code == 400
-    assert "already has an assessment" in str(
-        response.context["form"].non_field_errors()
+    assert "already has an assessment of this concern" in str(
+        response.context["form"].errors["primary_concern"]
     )
     assert SituationAssessment.objects.get() == existing
+
+
+def test_secondary_concern_is_recorded_beside_the_primary_one(editor_client, colombia):
+    meeting = held_meeting()
+    primary = factories.SituationAssessmentFactory(meeting=meeting, nation=colombia)
+
+    response = editor_client.post(
+        reverse("cooperation:assessment-create", args=[meeting.pk]),
+        assessment_data(
+            colombia,
+            primary.focus_area,
+            primary_concern="Synthetic opioids",
+            is_primary="False",
+        ),
+    )
+
+    assert response.status_code == 302
+    concerns = SituationAssessment.objects.filter(meeting=meeting).by_nation_name()
+    assert [(a.primary_concern, a.is_primary) for a in concerns] == [
+        ("Cocaine", True),
+        ("Synthetic opioids", False),
+    ]
+
+
+def test_new_primary_concern_makes_the_former_one_secondary_in_history(
+    editor_client, editor, colombia
+):
+    meeting = held_meeting()
+    former = factories.SituationAssessmentFactory(meeting=meeting, nation=colombia)
+
+    response = editor_client.post(
+        reverse("cooperation:assessment-create", args=[meeting.pk]),
+        assessment_data(colombia, former.focus_area, primary_concern="Heroin"),
+    )
+
+    assert response.status_code == 302
+    former.refresh_from_db()
+    assert not former.is_primary
+    assert former.history.first().history_user == editor
+    new = SituationAssessment.objects.get(primary_concern="Heroin")
+    assert new.is_primary
+
+
+def test_secondary_concern_without_a_primary_one_is_a_form_error(
+    editor_client, colombia
+):
+    meeting = held_meeting()
+    focus_area = factories.FocusAreaFactory()
+    url = reverse("cooperation:assessment-create", args=[meeting.pk])
+
+    response = editor_client.post(
+        url, assessment_data(colombia, focus_area, is_primary="False")
+    )
+
+    assert response.status_code == 400
+    assert "would leave none" in str(response.context["form"].errors["is_primary"])
+    assert not SituationAssessment.objects.exists()
+    # Unmarking the only primary concern is refused the same way.
+    only = factories.SituationAssessmentFactory(
+        meeting=meeting, nation=colombia, focus_area=focus_area
+    )
+    response = editor_client.post(
+        reverse("cooperation:assessment-edit", args=[meeting.pk, only.pk]),
+        assessment_data(colombia, focus_area, is_primary="False"),
+    )
+    assert response.status_code == 400
+    only.refresh_from_db()
+    assert only.is_primary
+
+
+def test_assessment_records_the_analysis_and_the_meeting_page_shows_it(
+    editor_client, colombia
+):
+    meeting = held_meeting()
+    focus_area = factories.FocusAreaFactory()
+    url = reverse("cooperation:assessment-create", args=[meeting.pk])
+    form_page = editor_client.get(url).content.decode()
+    assert "Analysis" in form_page
+    assert 'name="production_trend"' in form_page
+
+    response = editor_client.post(
+        url,
+        assessment_data(
+            colombia,
+            focus_area,
+            production_trend="increasing",
+            trafficking_trend="increasing",
+            consumption_trend="",
+            emerging_shift="Towards Pacific routes",
+            key_drivers="New coca plots.",
+            sources="Eradication reports.",
+            confidence="high",
+        ),
+    )
+
+    assert response.status_code == 302
+    assessment = SituationAssessment.objects.get()
+    assert (
+        assessment.production_trend,
+        assessment.trafficking_trend,
+        assessment.consumption_trend,
+        assessment.emerging_shift,
+        assessment.key_drivers,
+        assessment.sources,
+        assessment.confidence,
+    ) == (
+        "increasing",
+        "increasing",
+        "",
+        "Towards Pacific routes",
+        "New coca plots.",
+        "Eradication reports.",
+        "high",
+    )
+    page = editor_client.get(meeting.get_absolute_url()).content.decode()
+    assert "Production: <span" in page
+    assert "Trafficking / export: <span" in page
+    assert "Domestic consumption:" not in page
+    assert "Towards Pacific routes" in page
+    assert "Confidence:" in page
+    assert "Eradication reports." in page
+
+
+def test_meeting_page_lists_secondary_concerns_under_the_primary_one(
+    editor_client, colombia
+):
+    meeting = held_meeting()
+    primary = factories.SituationAssessmentFactory(
+        meeting=meeting, nation=colombia, primary_concern="Cocaine"
+    )
+    factories.SituationAssessmentFactory(
+        meeting=meeting,
+        nation=colombia,
+        focus_area=primary.focus_area,
+        primary_concern="Aardvark smuggling",
+        is_primary=False,
+    )
+
+    page = editor_client.get(meeting.get_absolute_url()).content.decode()
+
+    # Secondary after primary, though its name sorts first.
+    assert page.index("Cocaine") < page.index("Aardvark smuggling")
+    assert "Secondary concern" in page
 
 
 def test_same_nation_and_focus_area_may_be_assessed_at_another_meeting(
@@ -1025,7 +1168,7 @@ def test_assessment_edit_into_a_duplicate_is_a_form_error(editor_client, colombi
     )
 
     assert response.status_code == 400
-    assert response.context["form"].non_field_errors()
+    assert response.context["form"].errors["primary_concern"]
     moving.refresh_from_db()
     assert moving.focus_area != taken.focus_area
 
@@ -1039,6 +1182,11 @@ def test_assessment_edit_into_a_duplicate_is_a_form_error(editor_client, colombi
         ({"primary_concern": "x" * 121}, "primary_concern"),
         ({"primary_concern": ""}, "primary_concern"),
         ({"summary": "x" * 5_001}, "summary"),
+        ({"production_trend": "sideways"}, "production_trend"),
+        ({"confidence": "certain"}, "confidence"),
+        ({"emerging_shift": "x" * 201}, "emerging_shift"),
+        ({"key_drivers": "x" * 2_001}, "key_drivers"),
+        ({"sources": "x" * 2_001}, "sources"),
         ({"nation": "999999"}, "nation"),
         ({"nation": "CO"}, "nation"),
         ({"focus_area": "999999"}, "focus_area"),

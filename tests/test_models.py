@@ -713,6 +713,7 @@ AssessmentForm = forms.modelform_factory(
         "nation",
         "focus_area",
         "primary_concern",
+        "is_primary",
         "trend",
         "threat_level",
         "summary",
@@ -744,36 +745,79 @@ def assessment_data(meeting, nation, focus_area, **overrides):
     }
 
 
-@covers("assessment_unique_per_meeting_nation_focus", DATABASE)
-def test_database_refuses_a_second_assessment_of_a_nation_and_focus_area(colombia):
+@covers("assessment_one_primary_per_meeting_nation_focus", DATABASE)
+def test_database_refuses_a_second_primary_concern_but_takes_a_secondary(colombia):
     assessment = factories.SituationAssessmentFactory(nation=colombia)
+    same = {
+        "meeting": assessment.meeting,
+        "nation": colombia,
+        "focus_area": assessment.focus_area,
+    }
     with refused_by_constraint(
-        "assessment_unique_per_meeting_nation_focus",
+        "assessment_one_primary_per_meeting_nation_focus",
         sqlite_columns="cooperation_situationassessment.meeting_id, "
         "cooperation_situationassessment.nation_id, "
         "cooperation_situationassessment.focus_area_id",
+    ):
+        factories.SituationAssessmentFactory(**same, primary_concern="Heroin")
+    factories.SituationAssessmentFactory(
+        **same, primary_concern="Heroin", is_primary=False
+    )
+    assert SituationAssessment.objects.count() == 2
+
+
+@covers("assessment_one_primary_per_meeting_nation_focus", FORM)
+def test_form_reports_a_second_primary_concern_of_a_nation_and_focus_area(colombia):
+    assessment = factories.SituationAssessmentFactory(
+        meeting=held_meeting(), nation=colombia
+    )
+    data = assessment_data(
+        assessment.meeting, colombia, assessment.focus_area, primary_concern="Heroin"
+    )
+    form = AssessmentForm(data={**data, "is_primary": "on"})
+    assert_form_reports(
+        form,
+        "__all__",
+        "This meeting already has a primary concern of this nation for this focus "
+        "area.",
+    )
+    # As a secondary concern it is valid.
+    assert AssessmentForm(data=data).is_valid()
+
+
+@covers("assessment_unique_concern_per_meeting_nation_focus", DATABASE)
+def test_database_refuses_the_same_concern_twice(colombia):
+    assessment = factories.SituationAssessmentFactory(nation=colombia)
+    with refused_by_constraint(
+        "assessment_unique_concern_per_meeting_nation_focus",
+        sqlite_columns="cooperation_situationassessment.meeting_id, "
+        "cooperation_situationassessment.nation_id, "
+        "cooperation_situationassessment.focus_area_id, "
+        "cooperation_situationassessment.primary_concern",
     ):
         factories.SituationAssessmentFactory(
             meeting=assessment.meeting,
             nation=colombia,
             focus_area=assessment.focus_area,
+            is_primary=False,
         )
     assert SituationAssessment.objects.count() == 1
 
 
-@covers("assessment_unique_per_meeting_nation_focus", FORM)
-def test_form_reports_a_second_assessment_of_a_nation_and_focus_area(colombia, brazil):
+@covers("assessment_unique_concern_per_meeting_nation_focus", FORM)
+def test_form_reports_the_same_concern_of_a_nation_and_focus_area(colombia, brazil):
     assessment = factories.SituationAssessmentFactory(
         meeting=held_meeting(), nation=colombia
     )
     message = (
-        "This meeting already has an assessment of this nation for this focus area."
+        "This meeting already has an assessment of this concern of this nation for "
+        "this focus area."
     )
     form = AssessmentForm(
         data=assessment_data(assessment.meeting, colombia, assessment.focus_area)
     )
     assert_form_reports(form, "__all__", message)
-    # Another nation, same meeting and focus area, is a different assessment.
+    # Another nation, same meeting, focus area and concern, is another assessment.
     form = AssessmentForm(
         data=assessment_data(assessment.meeting, brazil, assessment.focus_area)
     )

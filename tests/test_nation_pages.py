@@ -149,6 +149,44 @@ def test_nation_detail_shows_chart_counts_and_upcoming_meetings(
     )
 
 
+def test_nation_page_and_chart_show_the_primary_concern_only(
+    client, colombian_user, colombia
+):
+    narcotics = factories.FocusAreaFactory(name="Counter-narcotics", slug="cn")
+    points = []
+    for days, level in ((90, 2), (5, 3)):
+        meeting = factories.AssessmentMeetingFactory(
+            status="held",
+            starts_at=timezone.now() - datetime.timedelta(days=days),
+            ends_at=timezone.now() - datetime.timedelta(days=days, hours=-2),
+        )
+        points.append(
+            factories.SituationAssessmentFactory(
+                meeting=meeting,
+                nation=colombia,
+                focus_area=narcotics,
+                threat_level=level,
+            )
+        )
+        factories.SituationAssessmentFactory(
+            meeting=meeting,
+            nation=colombia,
+            focus_area=narcotics,
+            primary_concern="Synthetic opioids",
+            threat_level=4,
+            is_primary=False,
+        )
+
+    client.force_login(colombian_user)
+    response = client.get(colombia.get_absolute_url())
+
+    assert response.context["assessment_total"] == 2
+    assert {a.pk for a in response.context["assessments"]} == {p.pk for p in points}
+    (series,) = response.context["chart"].series
+    assert len(series.points) == 2  # one per meeting: a line, not stacked dots
+    assert b"Synthetic opioids" not in response.content
+
+
 def test_nation_detail_for_unknown_code_is_404(client, colombian_user):
     client.force_login(colombian_user)
     assert client.get("/nations/ZZ/").status_code == 404

@@ -3,6 +3,7 @@
 import datetime
 import io
 import zoneinfo
+from collections import Counter
 
 import pytest
 from django.apps import apps
@@ -191,10 +192,11 @@ def test_nation_has_capital_time_zone_and_official_languages(
     assert nation.language_codes == languages
 
 
-def test_loads_the_ten_focus_areas_with_descriptions(seeded):
+def test_loads_the_eleven_focus_areas_with_descriptions(seeded):
     focus_areas = FocusArea.objects.all()
 
     assert {area.slug for area in focus_areas} == {
+        "organised-crime",
         "intelligence-sharing",
         "joint-exercises",
         "cyber-defense",
@@ -264,25 +266,96 @@ def test_held_meeting_is_in_the_past_with_minutes_attendees_and_agenda(
     assert held_meeting.agenda_items.count() >= 3
 
 
+INCREASING, STABLE, DECREASING = "increasing", "stable", "decreasing"
+
+
 @pytest.mark.parametrize(
-    ("code", "concern", "trend", "summary_words"),
+    ("code", "concern", "trend", "summary_words", "dimensions", "shift"),
     [
-        ("CO", "Cocaine", "increasing", "higher export levels"),
-        ("BR", "Marijuana", "increasing", "less cross-border trafficking"),
-        ("MX", "Heroin", "stable", "synthetic opioids"),
+        (
+            "CO",
+            "Cocaine",
+            INCREASING,
+            "higher export levels",
+            {"production_trend": INCREASING, "trafficking_trend": INCREASING},
+            "",
+        ),
+        (
+            "BR",
+            "Marijuana",
+            INCREASING,
+            "less cross-border trafficking",
+            {"consumption_trend": INCREASING, "trafficking_trend": DECREASING},
+            "",
+        ),
+        (
+            "MX",
+            "Heroin",
+            STABLE,
+            "synthetic opioids",
+            {"production_trend": STABLE},
+            "Towards synthetic opioids",
+        ),
     ],
 )
-def test_held_meeting_assesses_the_reported_drug_trends(
-    held_meeting, code, concern, trend, summary_words
+def test_held_meeting_assesses_the_reported_drug_trends_per_dimension(
+    held_meeting, code, concern, trend, summary_words, dimensions, shift
 ):
     assessment = SituationAssessment.objects.get(
-        meeting=held_meeting, nation__iso_alpha2=code
+        meeting=held_meeting,
+        nation__iso_alpha2=code,
+        focus_area__slug="counter-narcotics",
+        is_primary=True,
     )
 
     assert assessment.primary_concern == concern
     assert assessment.trend == trend
     assert summary_words in assessment.summary
-    assert assessment.focus_area.slug == "counter-narcotics"
+    for field, value in dimensions.items():
+        assert getattr(assessment, field) == value, field
+    assert assessment.emerging_shift == shift
+    assert assessment.confidence
+
+
+def test_held_meeting_has_a_secondary_concern_under_a_primary_one(held_meeting):
+    mexico = held_meeting.assessments.filter(
+        nation__iso_alpha2="MX", focus_area__slug="counter-narcotics"
+    )
+
+    assert sorted(mexico.values_list("primary_concern", "is_primary")) == [
+        ("Heroin", True),
+        ("Synthetic opioids (fentanyl)", False),
+    ]
+
+
+def test_four_held_meetings_give_every_assessed_nation_a_line_per_focus_area(
+    seeded,
+):
+    held = AssessmentMeeting.objects.filter(
+        status=AssessmentMeeting.Status.HELD, ends_at__lt=timezone.now()
+    )
+    points = Counter(
+        SituationAssessment.objects.final()
+        .primary()
+        .filter(meeting__in=held)
+        .values_list("nation__iso_alpha2", "focus_area__slug")
+    )
+
+    assert held.filter(assessments__isnull=False).distinct().count() >= 4
+    assert {"CO", "BR", "MX", "PE", "EC", "BO", "CL"} <= {code for code, _ in points}
+    # A line, not a dot: every assessed nation and focus area at two meetings or
+    # more, and the report's three at every one of the four.
+    assert min(points.values()) >= 2
+    for code in ("CO", "BR", "MX"):
+        assert points[(code, "counter-narcotics")] == 4
+    assert points[("EC", "organised-crime")] == 4
+
+
+def test_some_assessments_are_written_in_spanish_and_portuguese(seeded):
+    summaries = SituationAssessment.objects.values_list("nation__iso_alpha2", "summary")
+
+    assert any(code == "CO" and "producción" in text for code, text in summaries)
+    assert any(code == "BR" and "consumo interno" in text for code, text in summaries)
 
 
 def test_held_meeting_has_more_assessments_and_every_evaluation_rating(held_meeting):

@@ -687,10 +687,12 @@ def test_assessment_save_new_queries(
         summary="Production rising.",
     )
 
-    # Savepoint pair, the meeting locked, FK checks (meeting, nation, focus area),
-    # one assessment per nation and focus area at a meeting, the threat level
-    # check, the INSERT and its history row.
-    with django_assert_num_queries(2 + 1 + 3 + 1 + 3 + 2):
+    # Savepoint pair, the meeting locked, the primary concern it makes secondary
+    # (none here), FK checks (meeting, nation, focus area), one primary concern per
+    # nation and focus area at a meeting (a conditional check in its savepoint
+    # pair), one assessment per concern, the threat level check, the INSERT and
+    # its history row.
+    with django_assert_num_queries(2 + 1 + 1 + 3 + 3 + 1 + 3 + 2):
         assessments.assessment_save(assessment=assessment, acting_user=superuser)
 
     assert assessment.history.get().history_user == superuser
@@ -706,9 +708,9 @@ def test_assessment_save_change_queries(
     assessment = SituationAssessment.objects.select_related("meeting").get(pk=stored.pk)
     assessment.summary = "Production steady."
 
-    # As a new one (12), and the assessment as stored (its nation and meeting may
+    # As a new one (16), and the assessment as stored (its nation and meeting may
     # not be moved).
-    with django_assert_num_queries(12 + 1):
+    with django_assert_num_queries(16 + 1):
         assessments.assessment_save(assessment=assessment, acting_user=superuser)
 
     stored.refresh_from_db()

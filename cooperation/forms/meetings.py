@@ -4,7 +4,7 @@ import datetime
 import zoneinfo
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row
+from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db.models import Q
@@ -313,8 +313,8 @@ AgendaFormSet = forms.inlineformset_factory(
 
 
 DUPLICATE_ASSESSMENT = _(
-    "This meeting already has an assessment of this nation for this focus area. "
-    "Edit that one instead."
+    "This meeting already has an assessment of this concern of this nation for this "
+    "focus area. Edit that one instead, or name a different concern."
 )
 DUPLICATE_EVALUATION = _(
     "This meeting has already evaluated this initiative. Edit that evaluation instead."
@@ -343,21 +343,50 @@ class SituationAssessmentForm(CorrectionReasonMixin, forms.ModelForm):
     """An assessment recorded at the meeting it belongs to (set by the view), of a
     nation the user may assess."""
 
+    # Primary or secondary, said explicitly; a POST without it records the primary
+    # concern, as before secondary concerns existed.
+    is_primary = forms.TypedChoiceField(
+        label=_("This concern is"),
+        choices=[
+            (True, _("The primary concern of this nation in this focus area")),
+            (False, _("A secondary concern")),
+        ],
+        coerce=lambda value: value in (True, "True"),
+        empty_value=True,
+        required=False,
+        initial=True,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Recording a primary concern makes the one that was primary at this "
+            "meeting a secondary concern."
+        ),
+    )
+
     class Meta:
         model = SituationAssessment
         fields = [
             "nation",
             "focus_area",
             "primary_concern",
+            "is_primary",
             "trend",
             "threat_level",
             "summary",
+            "production_trend",
+            "trafficking_trend",
+            "consumption_trend",
+            "emerging_shift",
+            "key_drivers",
+            "sources",
+            "confidence",
             "is_draft",
         ]
         widgets = {
             "trend": forms.RadioSelect,
             "threat_level": forms.RadioSelect,
             "summary": forms.Textarea(attrs={"rows": 5}),
+            "key_drivers": forms.Textarea(attrs={"rows": 3}),
+            "sources": forms.Textarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args, user, **kwargs):
@@ -371,16 +400,42 @@ class SituationAssessmentForm(CorrectionReasonMixin, forms.ModelForm):
         ).order_by("name")
         # Radio buttons need no "choose one" entry.
         self.fields["threat_level"].choices = SituationAssessment.ThreatLevel.choices
+        # Blank is "not assessed", offered as a choice of its own. Selects, not
+        # radio buttons: their labels would repeat the trend's and threat level's.
+        for name in ("production_trend", "trafficking_trend", "consumption_trend"):
+            self.fields[name].choices = [
+                ("", _("Not assessed")),
+                *SituationAssessment.Trend.choices,
+            ]
+        self.fields["confidence"].choices = [
+            ("", _("Not stated")),
+            *SituationAssessment.Confidence.choices,
+        ]
         limit_length(self.fields["summary"], 5_000)
+        limit_length(self.fields["key_drivers"], 2_000)
+        limit_length(self.fields["sources"], 2_000)
         self.add_reason_field(self.instance.meeting)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Row(Column("nation"), Column("focus_area")),
-            "primary_concern",
+            Row(Column("primary_concern"), Column("is_primary")),
             Row(Column("trend"), Column("threat_level")),
             "summary",
+            Fieldset(
+                _("Analysis"),
+                Row(
+                    Column("production_trend", css_class="col-md-4"),
+                    Column("trafficking_trend", css_class="col-md-4"),
+                    Column("consumption_trend", css_class="col-md-4"),
+                ),
+                Row(
+                    Column("emerging_shift", css_class="col-md-8"),
+                    Column("confidence", css_class="col-md-4"),
+                ),
+                Row(Column("key_drivers"), Column("sources")),
+            ),
             "is_draft",
             *(["reason"] if self.needs_reason else []),
         )
@@ -388,18 +443,23 @@ class SituationAssessmentForm(CorrectionReasonMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         nation, focus_area = cleaned.get("nation"), cleaned.get("focus_area")
-        if nation and focus_area:
+        concern = cleaned.get("primary_concern")
+        if nation and focus_area and concern:
             duplicate = (
                 SituationAssessment.objects.filter(
                     meeting_id=self.instance.meeting_id,
                     nation=nation,
                     focus_area=focus_area,
+                    primary_concern=concern,
                 )
                 .exclude(pk=self.instance.pk)
                 .exists()
             )
             if duplicate:
-                raise forms.ValidationError(DUPLICATE_ASSESSMENT, code="duplicate")
+                self.add_error(
+                    "primary_concern",
+                    forms.ValidationError(DUPLICATE_ASSESSMENT, code="duplicate"),
+                )
         return cleaned
 
 

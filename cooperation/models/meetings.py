@@ -20,8 +20,9 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
+    Window,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -537,12 +538,43 @@ class SituationAssessmentQuerySet(ChildQuerySet):
         or a point on a chart."""
         return self.filter(is_draft=False)
 
+    def primary(self):
+        """The primary concern of each nation and focus area at a meeting: "the"
+        assessment wherever one is shown per nation, focus area and meeting."""
+        return self.filter(is_primary=True)
+
     def most_recent_first(self):
         return self.order_by("-meeting__starts_at", "focus_area__name", "pk")
 
     def by_nation_name(self):
-        """In the order of the nations' names, then the focus areas'."""
-        return self.order_by("nation__name", "focus_area__name", "pk")
+        """In the order of the nations' names, then the focus areas', the primary
+        concern before the secondary ones."""
+        return self.order_by(
+            "nation__name", "focus_area__name", "-is_primary", "primary_concern", "pk"
+        )
+
+    def latest_per_nation_and_focus_area(self, *, depth=1):
+        """The ``depth`` most recent of these assessments of each nation and focus
+        area (by their meeting's start), each annotated with its ``recency`` (1: the
+        latest, 2: the one before…), with their meeting.
+
+        One query whatever the number of nations, focus areas and meetings: a
+        window numbers the rows of each nation and focus area, and the rows past
+        ``depth`` are left out. Filter these assessments (``visible_to``,
+        ``final``, ``primary``, a date) before: the window numbers what is left.
+        """
+        return (
+            self.select_related("meeting")
+            .annotate(
+                recency=Window(
+                    RowNumber(),
+                    partition_by=[F("nation_id"), F("focus_area_id")],
+                    order_by=[F("meeting__starts_at").desc(), F("pk").desc()],
+                )
+            )
+            .filter(recency__lte=depth)
+            .order_by("nation_id", "focus_area_id", "recency")
+        )
 
 
 class SituationAssessment(TimeStamped):
@@ -557,6 +589,11 @@ class SituationAssessment(TimeStamped):
         MODERATE = 2, pgettext_lazy("threat level", "Moderate")
         HIGH = 3, pgettext_lazy("threat level", "High")
         CRITICAL = 4, pgettext_lazy("threat level", "Critical")
+
+    class Confidence(models.TextChoices):
+        LOW = "low", pgettext_lazy("analytic confidence", "Low")
+        MODERATE = "moderate", pgettext_lazy("analytic confidence", "Moderate")
+        HIGH = "high", pgettext_lazy("analytic confidence", "High")
 
     meeting = models.ForeignKey(
         AssessmentMeeting,
@@ -579,6 +616,14 @@ class SituationAssessment(TimeStamped):
     primary_concern = models.CharField(
         _("primary concern"), max_length=120, help_text=_("For example: Cocaine.")
     )
+    is_primary = models.BooleanField(
+        _("primary"),
+        default=True,
+        help_text=_(
+            "A nation has one primary concern per focus area at a meeting; other "
+            "concerns are secondary."
+        ),
+    )
     trend = models.CharField(
         _("trend"), max_length=12, choices=Trend.choices, default=Trend.UNKNOWN
     )
@@ -587,6 +632,41 @@ class SituationAssessment(TimeStamped):
     )
     summary = models.TextField(
         _("summary"), max_length=5_000, validators=[MaxLengthValidator(5_000)]
+    )
+    # The analysis: trends per dimension (blank: not assessed), what is changing,
+    # why, on what evidence, and how sure the analysts are.
+    production_trend = models.CharField(
+        _("production"), max_length=12, choices=Trend.choices, blank=True
+    )
+    trafficking_trend = models.CharField(
+        _("trafficking / export"), max_length=12, choices=Trend.choices, blank=True
+    )
+    consumption_trend = models.CharField(
+        _("domestic consumption"), max_length=12, choices=Trend.choices, blank=True
+    )
+    emerging_shift = models.CharField(
+        _("emerging shift"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example: towards synthetic opioids."),
+    )
+    key_drivers = models.TextField(
+        _("key drivers"),
+        blank=True,
+        max_length=2_000,
+        validators=[MaxLengthValidator(2_000)],
+    )
+    sources = models.TextField(
+        _("sources"),
+        blank=True,
+        max_length=2_000,
+        validators=[MaxLengthValidator(2_000)],
+    )
+    confidence = models.CharField(
+        _("analytic confidence"),
+        max_length=10,
+        choices=Confidence.choices,
+        blank=True,
     )
     is_draft = models.BooleanField(
         _("draft"),
@@ -609,10 +689,19 @@ class SituationAssessment(TimeStamped):
         constraints = [
             models.UniqueConstraint(
                 fields=["meeting", "nation", "focus_area"],
-                name="assessment_unique_per_meeting_nation_focus",
+                condition=Q(is_primary=True),
+                name="assessment_one_primary_per_meeting_nation_focus",
                 violation_error_message=_(
-                    "This meeting already has an assessment of this nation for this "
-                    "focus area."
+                    "This meeting already has a primary concern of this nation for "
+                    "this focus area."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "nation", "focus_area", "primary_concern"],
+                name="assessment_unique_concern_per_meeting_nation_focus",
+                violation_error_message=_(
+                    "This meeting already has an assessment of this concern of this "
+                    "nation for this focus area."
                 ),
             ),
             models.CheckConstraint(

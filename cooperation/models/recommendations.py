@@ -142,6 +142,33 @@ class RecommendationQuerySet(ReleasableQuerySet):
                 rows.append((nation, cells, total))
         return rows
 
+    def open_and_overdue_by_nation(self, *, today=None):
+        """``{nation pk: (open, overdue)}``: the open recommendations among these
+        addressed to each nation, and of them those overdue on ``today``; nations
+        with none are left out.
+
+        One grouped query over the addressed nations' table (a recommendation
+        addresses a nation once: nothing multiplies), computed once per data
+        generation and query (``cooperation.counts``).
+        """
+        today = today or timezone.localdate()
+        return {
+            nation_id: (open_total, overdue_total)
+            for nation_id, open_total, overdue_total in cached_rows(
+                Recommendation.nations.through.objects.filter(
+                    recommendation__in=self.open().values("pk")
+                )
+                .values_list("nation_id")
+                .annotate(
+                    open_total=Count("pk"),
+                    overdue_total=Count(
+                        "pk", filter=Q(recommendation__due_date__lt=today)
+                    ),
+                )
+                .order_by()
+            )
+        }
+
 
 class Recommendation(Releasable, TimeStamped, Versioned):
     class Status(models.TextChoices):

@@ -31,6 +31,11 @@ LOCKED = _(
 REASON_REQUIRED = _(
     "The minutes of this meeting are published: say why you correct this record."
 )
+NO_PRIMARY = _(
+    "A nation has one primary concern per focus area at a meeting, and this would "
+    "leave none: record this concern as the primary one, or mark another concern of "
+    "this nation and focus area as primary."
+)
 
 
 def meeting_is_locked(meeting: AssessmentMeeting) -> bool:
@@ -130,6 +135,60 @@ def _save_record(record, *, meeting: AssessmentMeeting, acting_user: User, reaso
     return record
 
 
+def other_primary_concerns(*, assessment: SituationAssessment):
+    """The primary concern at ``assessment``'s meeting of its nation and focus
+    area, unless it is ``assessment`` itself (a QuerySet of at most one row)."""
+    return SituationAssessment.objects.filter(
+        meeting_id=assessment.meeting_id,
+        nation_id=assessment.nation_id,
+        focus_area_id=assessment.focus_area_id,
+        is_primary=True,
+    ).exclude(pk=assessment.pk)
+
+
+def _keep_one_primary(
+    assessment: SituationAssessment,
+    stored: SituationAssessment | None,
+    *,
+    acting_user: User,
+    reason: str,
+):
+    """Keep exactly one primary concern per meeting, nation and focus area.
+
+    Saving a primary concern makes the one that was primary a secondary concern
+    (history keeps who and why); a secondary concern needs a primary one beside
+    it, and the primary one may not leave its nation and focus area with
+    secondary concerns and no primary one.
+    """
+    group = other_primary_concerns(assessment=assessment)
+    if assessment.is_primary:
+        for former in group.select_for_update():
+            former.is_primary = False
+            _save_record(
+                former,
+                meeting=assessment.meeting,
+                acting_user=acting_user,
+                reason=reason,
+            )
+    elif not group.exists():
+        raise ValidationError({"is_primary": NO_PRIMARY}, code="no_primary")
+    if stored is not None and stored.is_primary:
+        left = (stored.nation_id, stored.focus_area_id) != (
+            assessment.nation_id,
+            assessment.focus_area_id,
+        )
+        if left and (
+            SituationAssessment.objects.filter(
+                meeting_id=stored.meeting_id,
+                nation_id=stored.nation_id,
+                focus_area_id=stored.focus_area_id,
+            )
+            .exclude(pk=stored.pk)
+            .exists()
+        ):
+            raise ValidationError({"is_primary": NO_PRIMARY}, code="no_primary")
+
+
 @transaction.atomic
 def assessment_save(
     *, assessment: SituationAssessment, acting_user: User, reason: str = ""
@@ -138,12 +197,15 @@ def assessment_save(
 
     Refuses (``PermissionDenied``) a user who may not act for the assessed nation or
     who writes to a locked meeting without the correction permission; a locked
-    meeting's record also needs a ``reason``. History keeps the author, the reason
-    and the old values.
+    meeting's record also needs a ``reason``. A primary concern makes the former
+    primary concern of its nation and focus area at the meeting a secondary one; a
+    secondary concern needs a primary one (``ValidationError`` on ``is_primary``).
+    History keeps the author, the reason and the old values.
     """
     meeting = _lock_meeting(assessment.meeting)
     assessment.meeting = meeting
     creating = assessment.pk is None
+    stored = None
     allowed = (
         assessment_can_record(user=acting_user, meeting=meeting)
         and _may_act_for(acting_user, assessment.nation_id)
@@ -162,6 +224,8 @@ def assessment_save(
             if meeting_is_locked(meeting) and not acting_user.has_perm(CORRECT_LOCKED)
             else _("You may record and change only your own nation's assessments.")
         )
+    reason = _check_reason(meeting, reason)
+    _keep_one_primary(assessment, stored, acting_user=acting_user, reason=reason)
     return _save_record(
         assessment, meeting=meeting, acting_user=acting_user, reason=reason
     )

@@ -9,6 +9,8 @@ rendered) that a list page ran dozens of times. The markup is unchanged.
 - ``{% initiative_status i %}``, ``{% recommendation_status r %}``,
   ``{% meeting_status m %}``, ``{% evaluation_rating e %}``,
   ``{% threat_level assessment %}``: badges whose colour always comes with the text.
+- ``{% trend assessment %}``, ``{% assessment_dimensions assessment %}``: the overall
+  trend, and the trends per dimension that were assessed, each an arrow and its label.
 - ``{% recommendation_progress r %}``: a ``<progress>`` bar with its figure as text.
 - ``{% nation_links nations %}``: ISO codes linking to the nations' pages.
 - ``{% matrix_cells nation cells url %}``: the dashboard's counts by nation and status.
@@ -173,6 +175,45 @@ def evaluation_rating(evaluation):
 def threat_level(assessment):
     return _coloured_badge(
         assessment, "threat_level", _THREAT_LEVEL, "text-bg-success", css="badge"
+    )
+
+
+_TREND_ARROWS = {"increasing": "↑", "decreasing": "↓", "stable": "→"}
+_DIMENSIONS = ("production_trend", "trafficking_trend", "consumption_trend")
+
+
+def _trend(obj, field):
+    """A trend's arrow (hidden from screen readers, which read the label) and its
+    label."""
+    arrow = _TREND_ARROWS.get(getattr(obj, field))
+    label = display(obj, field)
+    if arrow is None:
+        return format_html("{}", label)
+    return format_html('<span aria-hidden="true">{} </span>{}', arrow, label)
+
+
+@register.simple_tag
+def trend(assessment):
+    """The overall trend: an arrow and its label."""
+    return _trend(assessment, "trend")
+
+
+@register.simple_tag
+def assessment_dimensions(assessment):
+    """The trends per dimension that were assessed, compactly: "Production: ↑
+    Increasing · Domestic consumption: → Stable"; empty when none was."""
+    options = assessment._meta
+    return _joined(
+        " · ",
+        (
+            format_html(
+                '<span class="text-nowrap">{}: {}</span>',
+                str(options.get_field(field).verbose_name).capitalize(),
+                _trend(assessment, field),
+            )
+            for field in _DIMENSIONS
+            if getattr(assessment, field)
+        ),
     )
 
 

@@ -97,9 +97,12 @@ def nation_detail(request, code):
         .by_initiative_title(),
         NATION_PAGE_ROWS,
     )
+    # "The" assessment of a focus area at a meeting is its primary concern: one
+    # row and one point on the chart per focus area and meeting.
     assessments = bounded(
         SituationAssessment.objects.visible_to(user)
         .final()
+        .primary()
         .filter(nation=nation)
         .with_related()
         .most_recent_first(),

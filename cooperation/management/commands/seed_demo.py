@@ -21,7 +21,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from cooperation import counts, demo_data, roles, services
 from cooperation.models import (
@@ -38,7 +37,7 @@ from cooperation.models import (
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    help = (
         "Load the demo nations, focus areas, initiatives, meetings, recommendations "
         "and demo accounts. Safe to run again: existing records are left as they are."
     )
@@ -47,7 +46,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--with-demo-accounts",
             action="store_true",
-            help=gettext_lazy(
+            help=(
                 "Create the demo accounts (published password) even though DEBUG is "
                 "off. Never use this on a production portal."
             ),
@@ -55,7 +54,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset-passwords",
             action="store_true",
-            help=gettext_lazy(
+            help=(
                 "Set the password of demo accounts that already exist back to the "
                 "demo password."
             ),
@@ -366,6 +365,14 @@ class DemoSeeder:
                     trend=item.trend,
                     threat_level=item.threat_level,
                     summary=item.summary,
+                    is_primary=item.is_primary,
+                    production_trend=item.production_trend,
+                    trafficking_trend=item.trafficking_trend,
+                    consumption_trend=item.consumption_trend,
+                    emerging_shift=item.emerging_shift,
+                    key_drivers=item.key_drivers,
+                    sources=item.sources,
+                    confidence=item.confidence,
                 )
             )
         for item in spec.evaluations:
