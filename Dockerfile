@@ -17,6 +17,12 @@ RUN groupadd --system --gid 10001 portal \
     && useradd --system --uid 10001 --gid portal --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin portal
 
+# Pango and fonts for WeasyPrint: the worker makes the PDF briefings.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY . .
 # The project in place (an editable install: settings find templates/, static/ and

@@ -51,7 +51,10 @@ MO := $(PO:.po=.mo)
 %.mo: %.po $(STAMP)
 	$(VENV)/bin/pybabel compile --statistics -i $< -o $@
 
+# Debian's Pango and fonts for the PDF briefings (scripts/system-packages installs
+# them when missing and this user may; otherwise it says how).
 setup: $(STAMP) $(MO)
+	@scripts/system-packages pdf
 
 # Extract the marked strings of the code and templates into the catalogues.
 messages: setup
@@ -76,6 +79,7 @@ run: seed
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup
+	@scripts/system-packages test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Daily work: every test but the slow tiers marked in tests/conftest.py (see README: Tests).

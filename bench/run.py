@@ -726,6 +726,9 @@ def page_list(targets):
         ("recommendation detail", f"/recommendations/{targets['recommendation']}/"),
         ("calendar", "/calendar/"),
         ("search 'cocaine'", "/initiatives/?q=cocaine"),
+        ("regional picture", "/picture/"),
+        ("regional briefing", "/picture/briefing/"),
+        ("meeting briefing", f"/meetings/{targets['meeting']}/briefing/"),
     ]
 
 

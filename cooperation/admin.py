@@ -43,6 +43,7 @@ from .forms import recommendations as recommendation_forms
 from .models import (
     AgendaItem,
     AssessmentMeeting,
+    Briefing,
     FocusArea,
     Initiative,
     InitiativeEvaluation,
@@ -59,6 +60,7 @@ from .models import (
 )
 from .services import accounts as account_services
 from .services import assessments as assessment_services
+from .services import briefings as briefing_services
 from .services import meetings as meeting_services
 from .services import outbox as outbox_services
 from .views.common import KeysFirstPaginator
@@ -884,6 +886,7 @@ class AssessmentMeetingAdmin(
         ),
         (_("Participants"), {"fields": ("nations", "invitees")}),
         (_("Minutes"), {"fields": ("minutes",)}),
+        (_("Briefing"), {"fields": ("briefing_summary",)}),
         RELEASABILITY_FIELDSET,
         RECORD_FIELDSET,
     )
@@ -927,6 +930,17 @@ class AssessmentMeetingAdmin(
             meeting._state.adding = False
             for formset in formsets:
                 self.save_formset(request, form, formset, change=False)
+        if "briefing_summary" in form.changed_data:
+            # Under the lock meeting_update / meeting_create took: this version.
+            current = AssessmentMeeting.objects.values_list("version", flat=True).get(
+                pk=meeting.pk
+            )
+            meeting_services.meeting_set_briefing_summary(
+                meeting=AssessmentMeeting.objects.get(pk=meeting.pk),
+                version=str(current),
+                summary=form.cleaned_data["briefing_summary"],
+                acting_user=request.user,
+            )
         for label, warning in form.plan.warnings:
             messages.warning(
                 request, f"{label}: {warning.message}" if label else warning.message
@@ -1014,6 +1028,77 @@ class InvitationAdmin(VisibleToMixin, HistoryAdmin):
     search_fields = ("user__username", "user__last_name", "meeting__title")
     autocomplete_fields = ("meeting", "user")
     readonly_fields = ("responded_at", "sent_sequence")
+
+
+@admin.register(Briefing)
+class BriefingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """PDF briefings asked for, being made, made or failed: written by the services
+    and the worker. The PDF itself is not offered here: it holds what was released
+    to the one who asked. A failed one can be tried again; old ones are deleted by
+    ``housekeeping``."""
+
+    list_display = (
+        "created_at",
+        "kind",
+        "requested_by",
+        "status",
+        "attempts",
+        "pages",
+        "render_seconds",
+        "short_error",
+    )
+    list_filter = ("status", "kind", "created_at")
+    list_select_related = ("requested_by",)
+    show_full_result_count = False
+    paginator = KeysFirstPaginator
+    search_fields = ("title", "requested_by__username")
+    fields = readonly_fields = (
+        "kind",
+        "title",
+        "requested_by",
+        "language",
+        "time_zone",
+        "meeting",
+        "as_of",
+        "region",
+        "focus_area",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "pages",
+        "render_seconds",
+        "created_at",
+        "finished_at",
+    )
+    actions = ["retry"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("pdf")
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj):
+        return obj.last_error[:120]
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm(briefing_services.RETRY_ANY_PERMISSION)
+
+    @admin.action(description=_("Try the failed briefings again"), permissions=["retry"])
+    def retry(self, request, queryset):
+        count = 0
+        for briefing in queryset.filter(status=Briefing.Status.FAILED)[:100]:
+            briefing_services.briefing_retry(briefing=briefing, acting_user=request.user)
+            count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d briefing will be made again.",
+                "%(count)d briefings will be made again.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(OutboundEmail)

@@ -1,10 +1,23 @@
-"""Server-rendered SVG charts: no JavaScript, nothing from outside, works under CSP."""
+"""Server-rendered SVG charts: no JavaScript, nothing from outside, works under CSP.
+
+The geometry is computed here and drawn by the templates; every chart also has a
+text alternative and a table or badge that gives the same figures.
+
+- ``threat_charts(assessments)``: the nation page's small multiples, one chart of
+  threat level over time per focus area, on a time axis shared by all of them.
+- ``sparkline(levels)``: the regional picture's tiny line of a nation and focus
+  area's last few threat levels, oldest first.
+"""
 
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext_lazy as _
+from django.utils import timezone
+from django.utils.formats import date_format, get_format
+from django.utils.translation import gettext, ngettext
 
 from .models import SituationAssessment
+
+ThreatLevel = SituationAssessment.ThreatLevel
 
 # Colour-blind-safe palette (Okabe-Ito); every series also carries its name as text.
 PALETTE = [
@@ -17,95 +30,290 @@ PALETTE = [
     "#000000",
     "#F0E442",
 ]
+# A point of a given threat level: the colours of the ``{% threat_level %}`` badges
+# (Bootstrap's success, info, warning, danger). The level is always also told by
+# the point's height and in text; the dark outline keeps amber and cyan at 3:1.
+LEVEL_COLOURS = {1: "#198754", 2: "#0dcaf0", 3: "#ffc107", 4: "#dc3545"}
+LINE_COLOUR = PALETTE[0]
+OUTLINE_COLOUR = "#212529"
+LOWEST, HIGHEST = min(ThreatLevel.values), max(ThreatLevel.values)
+
+
+def short_date(moment):
+    """A meeting's start as the reader's short date (``20/10/2026`` in es and
+    pt-BR, ``10/20/2026`` in en): numbers only, never an ISO date or a month name."""
+    return date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT")
+
+
+def axis_date(moment):
+    """The same, with a two-digit year (``20/10/26``, ``10/20/26``): the labels
+    under a chart, where four must fit across a phone."""
+    return date_format(
+        timezone.localtime(moment), get_format("SHORT_DATE_FORMAT").replace("Y", "y")
+    )
+
+
+def level_label(level):
+    return ThreatLevel(level).label
+
+
+def level_change(latest, previous):
+    """1 when the threat level rose from ``previous`` to ``latest``, -1 when it
+    fell, 0 when it held or there is no previous one."""
+    if previous is None:
+        return 0
+    delta = latest.threat_level - previous.threat_level
+    return (delta > 0) - (delta < 0)
+
+
+def change_text(latest, previous):
+    """The change since the previous assessment, in words."""
+    if previous is None:
+        return gettext("First assessment")
+    change = level_change(latest, previous)
+    if change > 0:
+        return gettext("Up from %(level)s") % {
+            "level": level_label(previous.threat_level)
+        }
+    if change < 0:
+        return gettext("Down from %(level)s") % {
+            "level": level_label(previous.threat_level)
+        }
+    return gettext("No change")
+
+
+def thin_labels(positions, *, min_gap, most):
+    """Which of ``positions`` (ascending x) get a label: the last one always, then
+    going left each one at least ``min_gap`` from the last labelled, ``most`` at
+    most. Returns their indexes, ascending."""
+    kept = []
+    for index in range(len(positions) - 1, -1, -1):
+        if len(kept) == most:
+            break
+        if not kept or positions[kept[-1]] - positions[index] >= min_gap:
+            kept.append(index)
+    return sorted(kept)
+
+
+# ------------------------------------------------------------- the nation's charts
 
 
 @dataclass
 class Point:
     x: float
     y: float
-    label: str
+    level: int
+    date: str  # the meeting's short date
+    axis_date: str  # the same, compact, for the label under the chart
+    label: str  # the point's tooltip
 
 
 @dataclass
-class Series:
+class AreaChart:
+    """Threat level over time of one focus area of a nation."""
+
     name: str
-    colour: str
-    points: list[Point] = field(default_factory=list)
-
-    @property
-    def polyline(self):
-        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
-
-
-@dataclass
-class ThreatChart:
     width: int
     height: int
     left: int
     top: int
     plot_width: int
     plot_height: int
-    levels: list[tuple[float, str]]
-    columns: list[tuple[float, str]]
-    series: list[Series]
+    levels: list[tuple[float, str]]  # (y, label) of each threat level, highest first
+    columns: list[tuple[float, str]]  # (x, date) of the meetings labelled
+    points: list[Point]  # oldest first
+    latest: SituationAssessment
+    previous: SituationAssessment | None
+    colour: str = LINE_COLOUR
+
+    @property
+    def polyline(self):
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+
+    @property
+    def last_point(self):
+        return self.points[-1]
+
+    @property
+    def last_colour(self):
+        return LEVEL_COLOURS[self.latest.threat_level]
+
+    @property
+    def level_change(self):
+        return level_change(self.latest, self.previous)
+
+    @property
+    def change(self):
+        return change_text(self.latest, self.previous)
+
+    @property
+    def description(self):
+        """The chart's text alternative: the latest level, the change, the span."""
+        count = len(self.points)
+        first = self.points[0]
+        return " ".join(
+            [
+                gettext("Latest assessment, %(date)s: %(level)s.")
+                % {
+                    "date": short_date(self.latest.meeting.starts_at),
+                    "level": self.latest.get_threat_level_display(),
+                },
+                f"{self.change}.",
+                ngettext(
+                    "%(count)d assessment shown, the first %(date)s.",
+                    "%(count)d assessments shown, the first %(date)s.",
+                    count,
+                )
+                % {"count": count, "date": first.date},
+            ]
+        )
 
 
-def threat_chart(assessments, *, width=720, height=240):
-    """Threat level per focus area across meetings, oldest meeting on the left.
+CHART_WIDTH, CHART_HEIGHT = 360, 170
+# Room for the level names on the left and for half a date right of the last point.
+CHART_MARGINS = {"left": 74, "top": 14, "right": 40, "bottom": 34}
+# A date label (``20/10/26``) is at most about 66 units wide at the charts' font
+# size: labels at least this far apart do not touch.
+CHART_LABEL_GAP, CHART_MOST_LABELS = 74, 4
+
+
+def threat_charts(assessments, *, width=CHART_WIDTH, height=CHART_HEIGHT):
+    """One chart per focus area (by name) of a nation's threat level, oldest
+    meeting on the left, on a time axis shared by all the charts so that they
+    compare at a glance.
 
     ``assessments``: SituationAssessment rows of one nation with ``meeting`` and
-    ``focus_area`` selected. Returns None when there is nothing to draw.
+    ``focus_area`` selected, at most one per focus area and meeting (the primary
+    concern). Reads nothing more. Returns an empty list when there is nothing.
     """
     rows = sorted(assessments, key=lambda a: (a.meeting.starts_at, a.meeting_id))
     if not rows:
-        return None
-    left, top, right, bottom = 90, 16, 16, 56
-    plot_width = width - left - right
-    plot_height = height - top - bottom
-    meetings = []
-    for assessment in rows:
-        if assessment.meeting not in meetings:
-            meetings.append(assessment.meeting)
-    step = plot_width / max(len(meetings) - 1, 1)
-    x_of = {
-        meeting.pk: left + (index * step if len(meetings) > 1 else plot_width / 2)
-        for index, meeting in enumerate(meetings)
-    }
-    levels = SituationAssessment.ThreatLevel
-    lowest, highest = min(levels.values), max(levels.values)
+        return []
+    margins = CHART_MARGINS
+    left, top = margins["left"], margins["top"]
+    plot_width = width - left - margins["right"]
+    plot_height = height - top - margins["bottom"]
+    start, end = rows[0].meeting.starts_at, rows[-1].meeting.starts_at
+    span = (end - start).total_seconds()
+
+    def x_of(moment):
+        if not span:
+            return left + plot_width / 2
+        return left + plot_width * (moment - start).total_seconds() / span
 
     def y_of(level):
-        return top + plot_height * (highest - level) / (highest - lowest)
+        return top + plot_height * (HIGHEST - level) / (HIGHEST - LOWEST)
 
-    series_by_area = {}
+    levels = [(y_of(value), label) for value, label in reversed(ThreatLevel.choices)]
+    by_area = {}
     for assessment in rows:
-        series = series_by_area.get(assessment.focus_area_id)
-        if series is None:
-            series = Series(
-                name=assessment.focus_area.name,
-                colour=PALETTE[len(series_by_area) % len(PALETTE)],
+        by_area.setdefault(assessment.focus_area_id, []).append(assessment)
+    charts = []
+    for area_rows in by_area.values():
+        points = []
+        for assessment in area_rows:
+            date = short_date(assessment.meeting.starts_at)
+            points.append(
+                Point(
+                    x=x_of(assessment.meeting.starts_at),
+                    y=y_of(assessment.threat_level),
+                    level=assessment.threat_level,
+                    date=date,
+                    axis_date=axis_date(assessment.meeting.starts_at),
+                    label=gettext("%(meeting)s, %(date)s: %(level)s")
+                    % {
+                        "meeting": assessment.meeting.title,
+                        "date": date,
+                        "level": assessment.get_threat_level_display(),
+                    },
+                )
             )
-            series_by_area[assessment.focus_area_id] = series
-        series.points.append(
-            Point(
-                x=x_of[assessment.meeting_id],
-                y=y_of(assessment.threat_level),
-                label=_("%(area)s, %(meeting)s: %(level)s")
-                % {
-                    "area": assessment.focus_area.name,
-                    "meeting": assessment.meeting.title,
-                    "level": assessment.get_threat_level_display(),
-                },
+        labelled = thin_labels(
+            [p.x for p in points], min_gap=CHART_LABEL_GAP, most=CHART_MOST_LABELS
+        )
+        charts.append(
+            AreaChart(
+                name=area_rows[0].focus_area.name,
+                width=width,
+                height=height,
+                left=left,
+                top=top,
+                plot_width=plot_width,
+                plot_height=plot_height,
+                levels=levels,
+                columns=[(points[i].x, points[i].axis_date) for i in labelled],
+                points=points,
+                latest=area_rows[-1],
+                previous=area_rows[-2] if len(area_rows) > 1 else None,
             )
         )
-    return ThreatChart(
+    return sorted(charts, key=lambda chart: chart.name.casefold())
+
+
+# ------------------------------------------------------------- the picture's sparks
+
+
+@dataclass
+class Sparkline:
+    """A line of threat levels, oldest first, right-aligned in ``slots`` places so
+    that the latest points of every cell line up."""
+
+    width: int
+    height: int
+    levels: list[int]
+    points: list[tuple[float, float]] = field(default_factory=list)
+    grid: list[float] = field(default_factory=list)  # the y of each threat level
+
+    @property
+    def polyline(self):
+        return " ".join(f"{x:.1f},{y:.1f}" for x, y in self.points)
+
+    @property
+    def last_point(self):
+        return self.points[-1]
+
+    @property
+    def last_colour(self):
+        return LEVEL_COLOURS[self.levels[-1]]
+
+    @property
+    def text(self):
+        """The text alternative: "Threat level over the last 4 assessments:
+        Moderate, High, High, Critical"."""
+        count = len(self.levels)
+        return ngettext(
+            "Threat level at %(count)d assessment: %(levels)s",
+            "Threat level over the last %(count)d assessments: %(levels)s",
+            count,
+        ) % {
+            "count": count,
+            "levels": ", ".join(str(level_label(level)) for level in self.levels),
+        }
+
+
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_SLOTS = 96, 24, 6
+
+
+def sparkline(levels, *, width=SPARK_WIDTH, height=SPARK_HEIGHT, slots=SPARK_SLOTS):
+    """The geometry of a sparkline of ``levels`` (threat levels, oldest first; the
+    last ``slots`` are drawn): the highest level at the top, the latest point at
+    the right edge."""
+    levels = list(levels)[-slots:]
+    pad = 4  # the last point's radius and its outline
+    step = (width - 2 * pad) / max(slots - 1, 1)
+    count = len(levels)
+
+    def y_of(level):
+        return pad + (height - 2 * pad) * (HIGHEST - level) / (HIGHEST - LOWEST)
+
+    points = [
+        (width - pad - (count - 1 - index) * step, y_of(level))
+        for index, level in enumerate(levels)
+    ]
+    return Sparkline(
         width=width,
         height=height,
-        left=left,
-        top=top,
-        plot_width=plot_width,
-        plot_height=plot_height,
-        levels=[(y_of(value), label) for value, label in levels.choices],
-        columns=[(x_of[m.pk], m.starts_at.date().isoformat()) for m in meetings],
-        series=list(series_by_area.values()),
+        levels=levels,
+        points=points,
+        grid=[y_of(level) for level in ThreatLevel.values],
     )

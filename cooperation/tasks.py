@@ -17,3 +17,15 @@ def deliver_emails() -> dict[str, int]:
     Idempotent: any number of these may run at once; each row is claimed by one.
     """
     return outbox_deliver()
+
+
+@task
+def make_briefing(briefing_id: str) -> str:
+    """Make the PDF of one briefing (``services.briefings.briefing_make``).
+
+    Idempotent: a briefing already made, or being made by another worker, is left
+    as it is.
+    """
+    from cooperation.services.briefings import briefing_make
+
+    return briefing_make(briefing_id)

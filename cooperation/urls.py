@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import (
+    briefings,
     calendar,
     dashboard,
     health,
@@ -39,6 +40,19 @@ urlpatterns = [
     path("nations/<str:code>/", nations.nation_detail, name="nation-detail"),
     # The regional picture: every nation's latest assessments, as of a day
     path("picture/", picture.regional_picture, name="regional-picture"),
+    path("picture/briefing/", briefings.regional_briefing, name="regional-briefing"),
+    path(
+        "picture/briefing/pdf/",
+        briefings.regional_briefing_pdf,
+        name="regional-briefing-pdf",
+    ),
+    # Briefings as PDF, made by the worker: each answers only the one who asked
+    path("briefings/", briefings.briefing_list, name="briefing-list"),
+    path("briefings/<uuid:pk>/", briefings.briefing_page, name="briefing"),
+    path("briefings/<uuid:pk>/pdf/", briefings.briefing_pdf, name="briefing-pdf"),
+    path(
+        "briefings/<uuid:pk>/retry/", briefings.briefing_retry, name="briefing-retry"
+    ),
     # Initiatives
     path("initiatives/", initiatives.initiative_list, name="initiative-list"),
     path("initiatives/new/", initiatives.initiative_create, name="initiative-create"),
@@ -83,6 +97,16 @@ urlpatterns = [
         "meetings/<int:pk>/minutes/publish/",
         meetings.meeting_minutes_publish,
         name="meeting-minutes-publish",
+    ),
+    path(
+        "meetings/<int:pk>/briefing/",
+        briefings.meeting_briefing,
+        name="meeting-briefing",
+    ),
+    path(
+        "meetings/<int:pk>/briefing/pdf/",
+        briefings.meeting_briefing_pdf,
+        name="meeting-briefing-pdf",
     ),
     path("meetings/<int:pk>/history/", history.meeting_history, name="meeting-history"),
     path(

@@ -382,6 +382,22 @@ PORTAL_EMAIL_CLAIM_LEASE = timedelta(
 )
 PORTAL_OUTBOX_RETENTION_DAYS = int(os.environ.get("DJANGO_OUTBOX_RETENTION_DAYS", "90"))
 
+# Briefings as PDF (cooperation.models.briefings): made by the task worker, tried up
+# to DJANGO_BRIEFING_MAX_ATTEMPTS times, kept DJANGO_BRIEFING_RETENTION_DAYS days.
+PORTAL_BRIEFING_MAX_ATTEMPTS = int(os.environ.get("DJANGO_BRIEFING_MAX_ATTEMPTS", "3"))
+PORTAL_BRIEFING_RETRY = timedelta(
+    seconds=int(os.environ.get("DJANGO_BRIEFING_RETRY_SECONDS", "30"))
+)
+# A worker that died while making one gives it back after this long.
+PORTAL_BRIEFING_CLAIM_LEASE = timedelta(
+    seconds=int(os.environ.get("DJANGO_BRIEFING_CLAIM_LEASE_SECONDS", "300"))
+)
+PORTAL_BRIEFING_RETENTION_DAYS = int(
+    os.environ.get("DJANGO_BRIEFING_RETENTION_DAYS", "7")
+)
+# The office's own nation: first in a briefing's releasability marking.
+PORTAL_HOST_NATION = os.environ.get("DJANGO_HOST_NATION", "US")
+
 # Background tasks (django.tasks). "immediate" runs a task in the process that
 # enqueues it, once the transaction commits (the quick start and the tests);
 # "database" stores it for `manage.py db_worker` (django-tasks-db), so no request

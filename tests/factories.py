@@ -227,3 +227,17 @@ class OutboundEmailFactory(factory.django.DjangoModelFactory):
     subject = "Reminder"
     body = "Reminder"
     next_attempt_at = factory.LazyFunction(timezone.now)
+
+
+class BriefingFactory(factory.django.DjangoModelFactory):
+    """A regional briefing asked for and not yet made."""
+
+    class Meta:
+        model = models.Briefing
+
+    kind = models.Briefing.Kind.REGIONAL
+    requested_by = factory.SubFactory(UserFactory)
+    language = "en"
+    time_zone = "UTC"
+    as_of = factory.LazyFunction(timezone.localdate)
+    next_attempt_at = factory.LazyFunction(timezone.now)

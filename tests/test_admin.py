@@ -19,6 +19,7 @@ from cooperation import services
 from cooperation.models import (
     AgendaItem,
     AssessmentMeeting,
+    Briefing,
     FocusArea,
     Initiative,
     InitiativeEvaluation,
@@ -47,7 +48,13 @@ REGISTERED = sorted(
 )
 # Shown but never written by hand: the reference counter, the timeline (written by the
 # recommendation services) and participations (edited on their initiative).
-READ_ONLY = {ReferenceCounter, RecommendationUpdate, Participation, OutboundEmail}
+READ_ONLY = {
+    ReferenceCounter,
+    RecommendationUpdate,
+    Participation,
+    OutboundEmail,
+    Briefing,
+}
 # Deliberately not in the admin: session bookkeeping, not a record staff manage. Its
 # rows are written at login and logout and ended through the User admin's "End all
 # sessions" action.
@@ -199,6 +206,10 @@ def build_notifications(n):
     return factories.OutboundEmailFactory.create_batch(n)
 
 
+def build_briefings(n):
+    return factories.BriefingFactory.create_batch(n)
+
+
 BUILDERS = {
     Nation: build_nations,
     FocusArea: build_focus_areas,
@@ -215,6 +226,7 @@ BUILDERS = {
     MeetingSeries: build_series,
     Invitation: build_invitations,
     OutboundEmail: build_notifications,
+    Briefing: build_briefings,
 }
 
 
@@ -754,6 +766,7 @@ GROWING = [
     Recommendation,
     RecommendationUpdate,
     OutboundEmail,
+    Briefing,
     SituationAssessment,
 ]
 FULL_COUNT = 'SELECT COUNT(*) AS "__count"'

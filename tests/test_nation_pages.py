@@ -134,12 +134,14 @@ def test_nation_detail_shows_chart_counts_and_upcoming_meetings(
     response = client.get(colombia.get_absolute_url())
 
     assert response.status_code == 200
-    chart = response.context["chart"]
-    assert [s.name for s in chart.series] == ["Counter-narcotics"]
-    first, second = chart.series[0].points
+    (chart,) = response.context["charts"]
+    assert chart.name == "Counter-narcotics"
+    first, second = chart.points
     assert first.x < second.x  # oldest meeting on the left
     assert second.y < first.y  # critical is drawn higher than high
-    assert b"<svg" in response.content
+    page = response.content.decode()
+    assert page.count('class="threat-chart ') == 1
+    assert "Latest assessment" in page  # the chart's text alternative
     counts = {value: total for value, _, total in response.context["status_counts"]}
     assert counts["proposed"] == 2
     assert counts["implemented"] == 1
@@ -182,8 +184,8 @@ def test_nation_page_and_chart_show_the_primary_concern_only(
 
     assert response.context["assessment_total"] == 2
     assert {a.pk for a in response.context["assessments"]} == {p.pk for p in points}
-    (series,) = response.context["chart"].series
-    assert len(series.points) == 2  # one per meeting: a line, not stacked dots
+    (chart,) = response.context["charts"]
+    assert len(chart.points) == 2  # one per meeting: a line, not stacked dots
     assert b"Synthetic opioids" not in response.content
 
 

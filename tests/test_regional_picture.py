@@ -277,6 +277,66 @@ def test_brazilian_reader_sees_no_trace_of_a_withheld_meetings_assessment(
     assert cells[("CO", "narcotics")].level_change == 1
 
 
+def test_each_cell_has_a_sparkline_of_its_last_six_assessments_oldest_first(
+    client, colombian_user, colombia, brazil, cocaine
+):
+    levels = [1, 2, 3, 4, 3, 2, 3, 4]  # eight meetings, oldest first
+    made = [
+        _assess(
+            _meeting(10 + 30 * (len(levels) - n)), colombia, cocaine, threat_level=x
+        )
+        for n, x in enumerate(levels)
+    ]
+    _assess(_meeting(10), brazil, cocaine, threat_level=Level.HIGH)
+    client.force_login(colombian_user)
+    cache.clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(URL)
+
+    assert len(queries) == 8  # as with one assessment each: the history is one read
+    cells = _cells(response)
+    colombian = cells[("CO", "narcotics")]
+    assert list(colombian.history) == made[-6:]
+    assert colombian.history[-1] == colombian.latest == made[-1]
+    assert colombian.history[-2] == colombian.previous == made[-2]
+    assert colombian.sparkline.levels == levels[-6:]
+    assert cells[("BR", "narcotics")].history == (cells[("BR", "narcotics")].latest,)
+    page = response.content.decode()
+    # The sparkline's text alternative, in the matrix and in the phone's list.
+    told = (
+        "Threat level over the last 6 assessments: High, Critical, High, Moderate, "
+        "High, Critical"
+    )
+    assert page.count(f'<span class="visually-hidden">{told}</span>') == 2
+    assert page.count("Threat level at 1 assessment: High") == 4  # and the tooltips
+    assert page.count("<polyline") == 2  # Brazil's single assessment is a dot
+
+
+def test_a_withheld_meetings_level_never_appears_in_a_sparkline(
+    client, brazilian_user, colombia, cocaine
+):
+    _assess(_meeting(90), colombia, cocaine, threat_level=Level.MODERATE)
+    withheld = _meeting(50, released_to_all=False, released_to=[colombia])
+    _assess(withheld, colombia, cocaine, threat_level=Level.CRITICAL)
+    _assess(_meeting(10), colombia, cocaine, threat_level=Level.HIGH)
+    client.force_login(brazilian_user)
+
+    response = client.get(URL)
+
+    cell = _cells(response)[("CO", "narcotics")]
+    assert [a.threat_level for a in cell.history] == [Level.MODERATE, Level.HIGH]
+    assert cell.sparkline.levels == [Level.MODERATE, Level.HIGH]
+    page = response.content.decode()
+    assert "Threat level over the last 2 assessments: Moderate, High" in page
+    assert "Critical" not in page
+    # The test can fail: Colombia sees the withheld meeting's level in the line.
+    colombian = factories.UserFactory(username="col-reader", nation=colombia)
+    client.force_login(colombian)
+    cell = _cells(client.get(URL))[("CO", "narcotics")]
+    assert cell.sparkline.levels == [Level.MODERATE, Level.CRITICAL, Level.HIGH]
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -12,6 +12,7 @@ from .base import (
     ReleasableQuerySet,
     TimeStamped,
 )
+from .briefings import Briefing
 from .initiatives import Initiative, InitiativeQuerySet, Participation
 from .meetings import (
     AgendaItem,
@@ -39,6 +40,7 @@ __all__ = [
     "AgendaItem",
     "AssessmentMeeting",
     "AssessmentMeetingQuerySet",
+    "Briefing",
     "ChildQuerySet",
     "FocusArea",
     "Initiative",

@@ -12,6 +12,7 @@ from django.core.validators import (
 )
 from django.db import models
 from django.db.models import (
+    Case,
     Count,
     DateTimeField,
     Exists,
@@ -20,6 +21,7 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
+    When,
     Window,
 )
 from django.db.models.functions import Coalesce, Greatest, RowNumber
@@ -262,6 +264,15 @@ class AssessmentMeeting(Releasable, TimeStamped, Versioned):
         blank=True,
         max_length=50_000,
         validators=[MaxLengthValidator(50_000)],
+    )
+    briefing_summary = models.TextField(
+        _("bottom line up front"),
+        blank=True,
+        max_length=2_000,
+        validators=[MaxLengthValidator(2_000)],
+        help_text=_(
+            "A short summary for the briefing: what the commander must know first."
+        ),
     )
     minutes_status = models.CharField(
         _("minutes status"),
@@ -759,6 +770,33 @@ class InitiativeEvaluationQuerySet(ChildQuerySet):
             .select_related("initiative")
             .order_by("initiative__title", "pk")
         )
+
+    def latest_per_initiative(self):
+        """The latest of these evaluations of each initiative (by their meeting's
+        start), with its initiative and meeting: one query, a window numbering
+        each initiative's rows. Filter before (``visible_to``, a date)."""
+        return (
+            self.select_related("initiative", "meeting")
+            .annotate(
+                recency=Window(
+                    RowNumber(),
+                    partition_by=[F("initiative_id")],
+                    order_by=[F("meeting__starts_at").desc(), F("pk").desc()],
+                )
+            )
+            .filter(recency=1)
+        )
+
+    def order_by_rating(self):
+        """Off track first, then at risk, then on track; by initiative title."""
+        Rating = InitiativeEvaluation.Rating
+        return self.alias(
+            rating_rank=Case(
+                When(rating=Rating.OFF_TRACK, then=Value(0)),
+                When(rating=Rating.AT_RISK, then=Value(1)),
+                default=Value(2),
+            )
+        ).order_by("rating_rank", "initiative__title", "pk")
 
     def of_initiative(self, initiative):
         """The evaluations of ``initiative``, latest meeting first, with it."""

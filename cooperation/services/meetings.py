@@ -884,3 +884,22 @@ def meeting_correct_minutes(
         )
     meeting.minutes = minutes
     return _save_minutes(meeting, acting_user=acting_user, reason="Minutes corrected")
+
+
+@transaction.atomic
+def meeting_set_briefing_summary(
+    *, meeting: AssessmentMeeting, version, summary: str, acting_user: User
+) -> AssessmentMeeting:
+    """Save the summary a briefing of ``meeting`` opens with (bottom line up
+    front), over ``version`` only: a summary changed since is refused with
+    ``concurrency.EditConflict`` and nothing is written."""
+    if not acting_user.has_perm("cooperation.change_assessmentmeeting"):
+        raise PermissionDenied(_("You may not change this meeting."))
+    concurrency.lock_unchanged(meeting, version, user=acting_user)
+    meeting.refresh_from_db()
+    meeting.briefing_summary = summary.strip()
+    meeting.full_clean(validate_constraints=False)
+    meeting._change_reason = "Briefing summary"
+    meeting._history_user = acting_user
+    meeting.save()
+    return meeting

@@ -30,6 +30,7 @@ from django.template.defaulttags import querystring
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 
 register = template.Library()
@@ -351,4 +352,23 @@ def meeting_when(meeting, compact=False):
         when,
         local,
         zone_note,
+    )
+
+
+# Characters a CSS string may hold as they are; any other is escaped (``\\hex ``), so
+# no text closes the string, the rule or the style element.
+_CSS_STRING_SAFE = frozenset(" .,:;-()/·'_")
+
+
+@register.filter
+def css_string(value):
+    """``value`` as the content of a double-quoted CSS string in a style element."""
+    # Every character is a letter, a digit or escaped.
+    return mark_safe(  # noqa: S308  # nosec B308 B703
+        "".join(
+            char
+            if char.isalnum() or char in _CSS_STRING_SAFE
+            else f"\\{ord(char):x} "
+            for char in str(value)
+        )
     )

@@ -2,7 +2,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from cooperation.charts import threat_chart
+from cooperation.charts import threat_charts
 from cooperation.filters.nations import NationFilter
 from cooperation.models import (
     AssessmentMeeting,
@@ -133,7 +133,7 @@ def nation_detail(request, code):
             "participation_total": participations.total,
             "assessments": assessments.rows,
             "assessment_total": assessments.total,
-            "chart": threat_chart(assessments.rows),
+            "charts": threat_charts(assessments.rows),
             "status_counts": status_counts,
             "recommendation_total": sum(counts.values()),
             "recommendations": recommendations,

@@ -6,7 +6,8 @@
 * login lockout records whose cool-off ended, and django-axes access and failure
   logs older than ``--login-log-days``;
 * outbox rows sent more than ``DJANGO_OUTBOX_RETENTION_DAYS`` ago (failed rows stay
-  until an Administrator retries them).
+  until an Administrator retries them);
+* PDF briefings asked for more than ``DJANGO_BRIEFING_RETENTION_DAYS`` ago.
 """
 
 import datetime
@@ -20,13 +21,15 @@ from django.tasks import task_backends
 from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 
+from cooperation.services.briefings import briefing_prune
 from cooperation.services.outbox import outbox_prune
 
 
 class Command(BaseCommand):
     help = (
         "Delete expired sessions, old task results, expired login lockouts and old "
-        "login logs, and delivered e-mails past their retention. Run it daily."
+        "login logs, and delivered e-mails and PDF briefings past their retention. "
+        "Run it daily."
     )
 
     def add_arguments(self, parser):
@@ -74,4 +77,10 @@ class Command(BaseCommand):
         deleted = outbox_prune()
         self.stdout.write(
             f"Deleted {deleted} e-mail(s) delivered more than {cutoff.days} days ago."
+        )
+
+        briefings = briefing_prune()
+        self.stdout.write(
+            f"Deleted {briefings} PDF briefing(s) asked for more than "
+            f"{settings.PORTAL_BRIEFING_RETENTION_DAYS} days ago."
         )
