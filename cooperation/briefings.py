@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from cooperation.counts import cached_count, cached_rows
 from cooperation.models import (
     AssessmentMeeting,
     Initiative,
@@ -109,20 +110,25 @@ class BriefingContent:
 
 def _released_nations(model, records):
     """The nations every one of ``records`` (a queryset of ``model``) is released
-    to: None when all are released to all partners. Two queries."""
+    to: None when all are released to all partners. Two queries over every record
+    included (the counted ones too), each computed once per data generation and
+    query (``cooperation.counts``), like the counts they cover."""
     restricted = records.filter(released_to_all=False).order_by()
-    total = restricted.count()
+    total = cached_count(restricted)
     if not total:
         return None
     through = model.released_to.through
     source = f"{model._meta.model_name}_id"
-    return set(
-        through.objects.filter(**{f"{source}__in": restricted.values("pk")})
-        .values("nation_id")
-        .annotate(records=Count("pk"))
-        .filter(records=total)
-        .values_list("nation_id", flat=True)
-    )
+    return {
+        nation
+        for nation, in cached_rows(
+            through.objects.filter(**{f"{source}__in": restricted.values("pk")})
+            .values("nation_id")
+            .annotate(records=Count("pk"))
+            .filter(records=total)
+            .values_list("nation_id")
+        )
+    }
 
 
 def release_marking(parts):
@@ -168,7 +174,7 @@ def _recommendation_rollup(content, recommendations, *, today):
         for recommendation in rows
     ]
     content.overdue_total = (
-        len(rows) if len(rows) < OVERDUE_ROWS else overdue.order_by().count()
+        len(rows) if len(rows) < OVERDUE_ROWS else cached_count(overdue.order_by())
     )
 
 
@@ -317,7 +323,7 @@ def regional_briefing(user, *, as_of, focus_areas, region=None, focus_slug=None,
     rows = list(evaluations.order_by_rating()[:EVALUATION_ROWS])
     content.evaluations = rows
     content.evaluation_total = (
-        len(rows) if len(rows) < EVALUATION_ROWS else evaluations.count()
+        len(rows) if len(rows) < EVALUATION_ROWS else cached_count(evaluations)
     )
 
     recommendations = Recommendation.objects.visible_to(user)

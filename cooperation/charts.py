@@ -9,6 +9,7 @@ text alternative and a table or badge that gives the same figures.
   area's last few threat levels, oldest first.
 """
 
+import itertools
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -35,7 +36,6 @@ PALETTE = [
 # the point's height and in text; the dark outline keeps amber and cyan at 3:1.
 LEVEL_COLOURS = {1: "#198754", 2: "#0dcaf0", 3: "#ffc107", 4: "#dc3545"}
 LINE_COLOUR = PALETTE[0]
-OUTLINE_COLOUR = "#212529"
 LOWEST, HIGHEST = min(ThreatLevel.values), max(ThreatLevel.values)
 
 
@@ -83,16 +83,25 @@ def change_text(latest, previous):
 
 
 def thin_labels(positions, *, min_gap, most):
-    """Which of ``positions`` (ascending x) get a label: the last one always, then
-    going left each one at least ``min_gap`` from the last labelled, ``most`` at
-    most. Returns their indexes, ascending."""
-    kept = []
-    for index in range(len(positions) - 1, -1, -1):
-        if len(kept) == most:
-            break
-        if not kept or positions[kept[-1]] - positions[index] >= min_gap:
-            kept.append(index)
-    return sorted(kept)
+    """Which of ``positions`` (ascending x) get a label: the first and the last,
+    and between them as many as fit (``most`` in all) evenly spread, each at least
+    ``min_gap`` from the next; the last alone when the first is too close to it.
+    Returns their indexes, ascending."""
+    if not positions:
+        return []
+    first, last = positions[0], positions[-1]
+    indexes = range(len(positions))
+    for count in range(min(most, len(positions)), 1, -1):
+        targets = [first + (last - first) * j / (count - 1) for j in range(count)]
+        chosen = sorted(
+            {min(indexes, key=lambda i: (abs(positions[i] - t), -i)) for t in targets}
+        )
+        if len(chosen) == count and all(
+            positions[b] - positions[a] >= min_gap
+            for a, b in itertools.pairwise(chosen)
+        ):
+            return chosen
+    return [len(positions) - 1]
 
 
 # ------------------------------------------------------------- the nation's charts
@@ -104,7 +113,6 @@ class Point:
     y: float
     level: int
     date: str  # the meeting's short date
-    axis_date: str  # the same, compact, for the label under the chart
     label: str  # the point's tooltip
 
 
@@ -120,7 +128,8 @@ class AreaChart:
     plot_width: int
     plot_height: int
     levels: list[tuple[float, str]]  # (y, label) of each threat level, highest first
-    columns: list[tuple[float, str]]  # (x, date) of the meetings labelled
+    columns: list[tuple[float, str]]  # (x, date) of the meetings labelled: the
+    # same on every chart of the nation
     points: list[Point]  # oldest first
     latest: SituationAssessment
     previous: SituationAssessment | None
@@ -205,6 +214,14 @@ def threat_charts(assessments, *, width=CHART_WIDTH, height=CHART_HEIGHT):
         return top + plot_height * (HIGHEST - level) / (HIGHEST - LOWEST)
 
     levels = [(y_of(value), label) for value, label in reversed(ThreatLevel.choices)]
+    # The time axis, the same under every chart: the dates of a few meetings.
+    moments = sorted({assessment.meeting.starts_at for assessment in rows})
+    labelled = thin_labels(
+        [x_of(moment) for moment in moments],
+        min_gap=CHART_LABEL_GAP,
+        most=CHART_MOST_LABELS,
+    )
+    columns = [(x_of(moments[i]), axis_date(moments[i])) for i in labelled]
     by_area = {}
     for assessment in rows:
         by_area.setdefault(assessment.focus_area_id, []).append(assessment)
@@ -219,7 +236,6 @@ def threat_charts(assessments, *, width=CHART_WIDTH, height=CHART_HEIGHT):
                     y=y_of(assessment.threat_level),
                     level=assessment.threat_level,
                     date=date,
-                    axis_date=axis_date(assessment.meeting.starts_at),
                     label=gettext("%(meeting)s, %(date)s: %(level)s")
                     % {
                         "meeting": assessment.meeting.title,
@@ -228,9 +244,6 @@ def threat_charts(assessments, *, width=CHART_WIDTH, height=CHART_HEIGHT):
                     },
                 )
             )
-        labelled = thin_labels(
-            [p.x for p in points], min_gap=CHART_LABEL_GAP, most=CHART_MOST_LABELS
-        )
         charts.append(
             AreaChart(
                 name=area_rows[0].focus_area.name,
@@ -241,7 +254,7 @@ def threat_charts(assessments, *, width=CHART_WIDTH, height=CHART_HEIGHT):
                 plot_width=plot_width,
                 plot_height=plot_height,
                 levels=levels,
-                columns=[(points[i].x, points[i].axis_date) for i in labelled],
+                columns=columns,
                 points=points,
                 latest=area_rows[-1],
                 previous=area_rows[-2] if len(area_rows) > 1 else None,

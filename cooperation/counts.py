@@ -129,9 +129,9 @@ def cached_rows(queryset):
     return _cached("rows", queryset, lambda: list(queryset))
 
 
-# Models whose writes change no count a page shows: each login would otherwise throw
-# every count away.
-_IGNORED_MODELS = {"usersession"}
+# Models whose writes change no count a page shows: each login (or PDF briefing asked
+# for) would otherwise throw every count away.
+_IGNORED_MODELS = {"usersession", "briefing"}
 
 
 def _on_write(sender, **kwargs):

@@ -104,6 +104,9 @@ def test_one_chart_per_focus_area_by_name_on_a_shared_time_axis():
     # the last meeting is on every chart.
     (point,) = crime_chart.points
     assert point.x == narcotics_chart.points[-1].x
+    # The same dates under every chart, the first meeting's among them.
+    assert crime_chart.columns == narcotics_chart.columns
+    assert crime_chart.columns[0] == (narcotics_chart.left, "01/20/26")
     assert crime_chart.latest.threat_level == Level.HIGH
     assert crime_chart.previous is None
     assert narcotics_chart.previous.threat_level == Level.CRITICAL
@@ -135,6 +138,7 @@ def test_labels_are_thinned_to_a_few_that_do_not_touch():
     xs = [x for x, _ in chart.columns]
     assert 2 <= len(xs) <= CHART_MOST_LABELS
     assert all(b - a >= CHART_LABEL_GAP for a, b in itertools.pairwise(xs))
+    assert xs[0] == chart.points[0].x  # the span of the axis is told
     assert xs[-1] == chart.points[-1].x  # the latest meeting is always labelled
 
 
@@ -143,12 +147,15 @@ def test_labels_are_thinned_to_a_few_that_do_not_touch():
     [
         ([], []),
         ([50], [0]),
-        ([0, 10, 20, 100, 200], [2, 3, 4]),
-        ([0, 80, 160, 240, 320, 400], [2, 3, 4, 5]),  # the latest four
+        ([0, 30], [1]),  # too close: the latest only
+        ([0, 10, 20, 100, 200], [0, 3, 4]),
+        ([0, 80, 160, 240, 320, 400], [0, 2, 3, 5]),  # four at most
         ([0, 90, 100], [0, 2]),  # two close meetings: the later one is labelled
     ],
 )
-def test_thin_labels_keeps_the_latest_and_spaces_the_others(positions, expected):
+def test_thin_labels_keeps_the_first_and_the_latest_and_spreads_the_others(
+    positions, expected
+):
     assert thin_labels(positions, min_gap=80, most=4) == expected
 
 
