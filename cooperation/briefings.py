@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cooperation.counts import cached_count, cached_rows
@@ -30,6 +29,7 @@ from cooperation.models import (
     SituationAssessment,
 )
 from cooperation.picture import Cell, regional_picture, start_of_next_day
+from cooperation.templatetags.portal_display import long_date
 
 # The overdue recommendations and the evaluations a briefing lists; the rest are
 # counted ("and 12 more"), with a link to the filtered list on the print page.
@@ -363,8 +363,6 @@ def regional_briefing(user, *, as_of, focus_areas, region=None, focus_slug=None,
 
 
 def _date(value):
-    """``value`` (a date, or a time shown in the reader's zone) in the reader's
-    locale."""
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value)
-    return date_format(value, "DATE_FORMAT")
+    """``value`` (a date, or a time on the reader's calendar) written out in the
+    reader's language."""
+    return long_date(value)

@@ -183,6 +183,7 @@ class MeetingSpec:
     attendees: tuple[str, ...] = ()
     online_url: str = ""
     minutes: str = ""
+    briefing_summary: str = ""
     released_to_all: bool = True
     released_to: tuple[str, ...] = ()
     agenda: tuple[AgendaItemSpec, ...] = ()
@@ -936,6 +937,16 @@ MEETINGS = (
             "Participants stressed intelligence sharing, joint exercises and "
             "capacity building, and asked the office to follow up the "
             "recommendations below."
+        ),
+        briefing_summary=(
+            "Cocaine production in Colombia keeps rising and reaches export markets "
+            "through Ecuador's Pacific ports; trafficking groups are moving into "
+            "illegal mining and prison-based gangs are expanding abroad. Mexico "
+            "reports a shift from heroin towards synthetic opioids.\n\n"
+            "Joint interdiction works on the Pacific routes, but intelligence sharing "
+            "lags: the secure platform's accreditation is behind schedule and one "
+            "data-link upgrade is suspended. Three recommendations are overdue; the "
+            "cyber-incident points of contact are the most urgent."
         ),
         agenda=(
             AgendaItemSpec("Opening and adoption of the agenda", 15, COORDINATOR),

@@ -1168,7 +1168,6 @@ def test_pdf_is_in_the_readers_language_and_zone_whatever_the_workers(
     # These are in the catalogues already, so the test shows the language.
     for msgid in ("Recommendations", "Initiative evaluations", "Primary concern"):
         assert _t(lang, msgid) != msgid
-        assert msgid.casefold() not in text, msgid
     with translation.override(lang):
         expected = {
             str(Recommendation.Status.IN_PROGRESS.label),

@@ -21,13 +21,16 @@ rendered) that a list page ran dozens of times. The markup is unchanged.
 - ``{{ obj|display:"field" }}``: what ``obj.get_<field>_display()`` returns.
 """
 
+import datetime
 import functools
 
+from babel import dates as babel_dates
 from django import template
+from django.conf import settings
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import time as time_filter
 from django.template.defaulttags import querystring
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -371,4 +374,34 @@ def css_string(value):
             else f"\\{ord(char):x} "
             for char in str(value)
         )
+    )
+
+
+def _babel_locale():
+    return translation.to_locale(get_language() or settings.LANGUAGE_CODE)
+
+
+@register.filter
+def long_date(value):
+    """A date (or a time, on the reader's calendar) written out in the reader's
+    language: "October 20, 2026", "20 de octubre de 2026", "20 de outubro de 2026"
+    (CLDR's long format: lowercase months where the language writes them so)."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date()
+    return babel_dates.format_date(value, "long", locale=_babel_locale())
+
+
+@register.filter
+def long_datetime(value):
+    """A time in the reader's zone, its date written out: "20 de outubro de 2026,
+    21:20"."""
+    if value in (None, ""):
+        return ""
+    local = timezone.localtime(value)
+    locale = _babel_locale()
+    return "{}, {}".format(
+        babel_dates.format_date(local.date(), "long", locale=locale),
+        babel_dates.format_time(local, "short", locale=locale),
     )

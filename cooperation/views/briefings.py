@@ -6,6 +6,8 @@ waits for it and then downloads it. A briefing's page and file answer only the o
 who asked for it (404 for anyone else).
 """
 
+import io
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -189,7 +191,7 @@ def briefing_pdf(request, pk):
     day = timezone.localtime(briefing.finished_at).date().isoformat()
     name = slugify(briefing.title)[:60] or "briefing"
     response = FileResponse(
-        iter([bytes(briefing.pdf)]),
+        io.BytesIO(bytes(briefing.pdf)),  # a file: FileResponse names it
         as_attachment=True,
         filename=f"{name}-{day}.pdf",
         content_type="application/pdf",

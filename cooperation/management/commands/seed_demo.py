@@ -338,6 +338,7 @@ class DemoSeeder:
                 chair=self.users[spec.chair],
                 status=spec.status,
                 minutes=spec.minutes,
+                briefing_summary=spec.briefing_summary,
                 released_to_all=spec.released_to_all,
             )
         )
