@@ -292,8 +292,32 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Documents (cooperation.models.documents): a private directory, never served as
+# static or media files; an S3-compatible store (django-storages) when
+# DJANGO_DOCUMENTS_S3_BUCKET is set (README: Documents).
+PORTAL_DOCUMENTS_ROOT = os.environ.get(
+    "DJANGO_DOCUMENTS_ROOT", str(BASE_DIR / "private" / "documents")
+)
+if os.environ.get("DJANGO_DOCUMENTS_S3_BUCKET"):
+    DOCUMENTS_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["DJANGO_DOCUMENTS_S3_BUCKET"],
+            "endpoint_url": os.environ.get("DJANGO_DOCUMENTS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("DJANGO_DOCUMENTS_S3_REGION") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    DOCUMENTS_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PORTAL_DOCUMENTS_ROOT, "base_url": None},
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "documents": DOCUMENTS_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

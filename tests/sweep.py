@@ -34,6 +34,7 @@ from cooperation import roles
 from cooperation.models import (
     AgendaItem,
     AssessmentMeeting,
+    Briefing,
     Initiative,
     Recommendation,
 )
@@ -69,7 +70,10 @@ CHILDREN = {
     "history:update",
     "history:series",
 }
-GOVERNED = RELEASABLE | CHILDREN
+# Records that answer the one user they belong to only (a PDF briefing asked for):
+# another user's answers like a missing one.
+OWNED = {"briefing"}
+GOVERNED = RELEASABLE | CHILDREN | OWNED
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,12 @@ PORTAL_ROUTES = {
     "cooperation:nation-list": Route(),
     "cooperation:nation-detail": Route({"code": "nation"}),
     "cooperation:regional-picture": Route(),
+    "cooperation:regional-briefing": Route(),
+    "cooperation:regional-briefing-pdf": Route(),
+    "cooperation:briefing-list": Route(),
+    "cooperation:briefing": Route({"pk": "briefing"}),
+    "cooperation:briefing-pdf": Route({"pk": "briefing"}),
+    "cooperation:briefing-retry": Route({"pk": "briefing"}),
     "cooperation:initiative-list": Route(),
     "cooperation:initiative-create": Route(),
     "cooperation:initiative-detail": Route({"pk": "initiative"}),
@@ -138,6 +148,8 @@ PORTAL_ROUTES = {
     "cooperation:meeting-minutes": Route({"pk": "meeting"}),
     "cooperation:meeting-minutes-publish": Route({"pk": "meeting"}),
     "cooperation:meeting-history": Route({"pk": "meeting"}),
+    "cooperation:meeting-briefing": Route({"pk": "meeting"}),
+    "cooperation:meeting-briefing-pdf": Route({"pk": "meeting"}),
     "cooperation:assessment-create": Route({"pk": "meeting"}),
     "cooperation:assessment-edit": Route(
         {"pk": "meeting", "assessment_pk": "assessment"}
@@ -209,6 +221,8 @@ ADMIN_MODELS = {
     "cooperation.referencecounter": "referencecounter",
     "cooperation.recommendation": "recommendation-pk",
     "cooperation.recommendationupdate": "update",
+    # The admin's briefings are for administrators, by the row (no owner's rule).
+    "cooperation.briefing": "row:cooperation.briefing",
     # Security records (django-axes, django-otp): no releasability of their own.
     "axes.accessattempt": "row:axes.accessattempt",
     "axes.accesslog": "row:axes.accesslog",
@@ -299,6 +313,7 @@ def unclassified_patterns(routes=ROUTES, urlconf=None):
 # ------------------------------------------------------------------- the world
 
 MISSING_PK = 987654321
+MISSING_UUID = "00000000-0000-4000-8000-000000000000"
 WITHHELD_PREFIX = "WITHHELD-from-Brazil"
 
 
@@ -400,6 +415,18 @@ def build_world():
         "user": colombian,
         "group": Group.objects.get(name=roles.VIEWER),
         "outboundemail": factories.OutboundEmailFactory(recipient=brazilian),
+        # The Brazilian's own PDF briefing of the open meeting, made.
+        "briefing": factories.BriefingFactory(
+            kind=Briefing.Kind.MEETING,
+            requested_by=brazilian,
+            meeting=meeting,
+            as_of=None,
+            status=Briefing.Status.READY,
+            title=meeting.title,
+            pdf=b"%PDF-1.7 Open meeting",
+            pages=1,
+            finished_at=timezone.now(),
+        ),
         "referencecounter": factories.ReferenceCounterFactory(year=2026),
     }
     visible["nation"] = brazil
@@ -489,6 +516,19 @@ def add_withheld(world):
         "update": factories.RecommendationUpdateFactory(
             recommendation=recommendation, author=col, note=f"{title} note"
         ),
+        # Another user's PDF briefing (of the withheld meeting): the Brazilian's
+        # own briefing pages answer it as a missing one.
+        "briefing": factories.BriefingFactory(
+            kind=Briefing.Kind.MEETING,
+            requested_by=col,
+            meeting=meeting,
+            as_of=None,
+            status=Briefing.Status.READY,
+            title=meeting.title,
+            pdf=f"%PDF-1.7 {title}".encode(),
+            pages=1,
+            finished_at=timezone.now(),
+        ),
     }
     # Visible parents with a withheld child: an evaluation of the withheld
     # initiative recorded at the visible meeting, and the withheld meeting's
@@ -521,6 +561,8 @@ def _value(world, records, kind):
         return "ZZ" if missing else records.get("nation", world.brazil).iso_alpha2
     if kind == "nation-pk":
         return str(MISSING_PK) if missing else str(world.brazil.pk)
+    if kind == "briefing" and missing:
+        return MISSING_UUID
     if kind in {"recommendation"}:
         return "REC-0000-9999" if missing else records["recommendation"].reference
     if kind == "recommendation-pk":
@@ -757,6 +799,8 @@ _VOLATILE = [
     re.compile(r'nonce="[^"]*"'),
     re.compile(r'filename="[^"]*"'),
     re.compile(r"DTSTAMP:\S+"),
+    # When a briefing was prepared: its header and its page marks, to the minute.
+    re.compile(r"Prepared [^(<\"]*"),
 ]
 
 

@@ -93,6 +93,12 @@ DIRECT_QUERY_PARAMS = {
     },
     "cooperation:calendar": {"month": ("9999-12", "0001-01", "2026-99", HUGE)},
     "cooperation:assessment-create": {"nation": (HUGE, "x" * 500)},
+    # The picture's choices, which its print page reads with no form of its own.
+    "cooperation:regional-briefing": {
+        "as_of": ("9999-12-31", "0001-01-01", "2026-02-30", HUGE),
+        "region": ("x" * 500, HUGE),
+        "focus_area": ("x" * 500, HUGE),
+    },
     "login": {"next": ("//evil.example/", "x" * 5000)},
 }
 AUTOCOMPLETE = "app_label=cooperation&model_name=invitation&field_name=meeting"
@@ -866,7 +872,7 @@ def cooperation_text_fields():
     ]
 
 
-def test_the_text_fields_left_out_are_the_outboxs_rendered_messages():
+def test_the_text_fields_left_out_are_the_outboxs_rendered_messages_and_errors():
     left_out = {
         f"{model.__name__}.{field.name}"
         for model in apps.get_app_config("cooperation").get_models()
@@ -878,6 +884,8 @@ def test_the_text_fields_left_out_are_the_outboxs_rendered_messages():
         "OutboundEmail.html_body",
         "OutboundEmail.ical",
         "OutboundEmail.last_error",
+        # Written by the briefing worker (cut to ERROR_MAX_LENGTH), never typed.
+        "Briefing.last_error",
     }
 
 

@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cooperation import roles, urls
-from cooperation.models import Initiative, Participation, Recommendation
+from cooperation.models import Briefing, Initiative, Participation, Recommendation
 from cooperation.services import invitations as invitation_services
 from tests import factories
 
@@ -69,6 +69,10 @@ PAGES = {
     "nation-list": Page("nation-list"),
     "nation-detail": Page("nation-detail", ("nation",)),
     "regional-picture": Page("regional-picture"),
+    "regional-briefing": Page("regional-briefing"),
+    "briefing-list": Page("briefing-list"),
+    "briefing": Page("briefing", ("briefing",)),
+    "briefing-pdf": Page("briefing-pdf", ("briefing",)),
     "initiative-list": Page("initiative-list"),
     "initiative-list csv": Page("initiative-list", query="format=csv"),
     "initiative-create": Page("initiative-create"),
@@ -84,6 +88,7 @@ PAGES = {
     "meeting-ics": Page("meeting-ics", ("meeting",)),
     "meeting-edit": Page("meeting-edit", ("meeting",)),
     "meeting-history": Page("meeting-history", ("meeting",)),
+    "meeting-briefing": Page("meeting-briefing", ("meeting",)),
     "assessment-create": Page("assessment-create", ("meeting",)),
     "assessment-edit": Page("assessment-edit", ("meeting", "assessment")),
     "evaluation-create": Page("evaluation-create", ("meeting",)),
@@ -112,6 +117,9 @@ NOT_PAGES = {
     "meeting-minutes": "POST only",
     "meeting-minutes-publish": "POST only",
     "recommendation-transition": "POST only (its form is on the detail page)",
+    "meeting-briefing-pdf": "POST only (its button is on the briefing page)",
+    "regional-briefing-pdf": "POST only (its button is on the picture and briefing)",
+    "briefing-retry": "POST only (its button is on the briefing's page)",
 }
 
 # The pages the liaison's role does not open: answered 403 after the permission
@@ -136,6 +144,10 @@ QUERIES = {
     "nation-list":                     {COORDINATOR:  8, LIAISON:  8},
     "nation-detail":                   {COORDINATOR: 12, LIAISON: 12},
     "regional-picture":                {COORDINATOR:  8, LIAISON:  8},
+    "regional-briefing":               {COORDINATOR: 15, LIAISON: 13},
+    "briefing-list":                   {COORDINATOR:  3, LIAISON:  3},
+    "briefing":                        {COORDINATOR:  3, LIAISON:  3},
+    "briefing-pdf":                    {COORDINATOR:  3, LIAISON:  3},
     "initiative-list":                 {COORDINATOR:  9, LIAISON:  9},
     "initiative-list csv":             {COORDINATOR: 11, LIAISON: 11},
     "initiative-create":               {COORDINATOR:  8, LIAISON:  7},
@@ -151,6 +163,7 @@ QUERIES = {
     "meeting-ics":                     {COORDINATOR:  6, LIAISON:  6},
     "meeting-edit":                    {COORDINATOR: 15, LIAISON:  4},
     "meeting-history":                 {COORDINATOR:  8, LIAISON:  8},
+    "meeting-briefing":                {COORDINATOR: 13, LIAISON: 13},
     "assessment-create":               {COORDINATOR:  7, LIAISON:  7},
     "assessment-edit":                 {COORDINATOR:  8, LIAISON:  8},
     "evaluation-create":               {COORDINATOR:  5, LIAISON:  5},
@@ -245,6 +258,21 @@ def world(colombia, brazil, united_states, colombian_user):
         reader: invitation_services.calendar_token_create(user=user, acting_user=user)
         for reader, user in ((COORDINATOR, coordinator), (LIAISON, liaison))
     }
+    # A PDF briefing of each reader's own (its page and file answer no one else).
+    briefings = {
+        reader: factories.BriefingFactory(
+            kind=Briefing.Kind.MEETING,
+            requested_by=user,
+            meeting=meeting,
+            as_of=None,
+            status=Briefing.Status.READY,
+            title=meeting.title,
+            pdf=b"%PDF-1.7 briefing",
+            pages=1,
+            finished_at=now,
+        )
+        for reader, user in ((COORDINATOR, coordinator), (LIAISON, liaison))
+    }
     meeting_day = timezone.localtime(meeting.starts_at).date()
     return {
         COORDINATOR: coordinator,
@@ -259,6 +287,7 @@ def world(colombia, brazil, united_states, colombian_user):
         "search_from": (today + datetime.timedelta(days=7)).isoformat(),
         "search_to": (today + datetime.timedelta(days=13)).isoformat(),
         "feed_tokens": feed_tokens,
+        "briefings": briefings,
     }
 
 
@@ -282,7 +311,13 @@ def _read(response):
 def test_page_runs_its_pinned_queries(
     client, world, page, reader, django_assert_num_queries
 ):
-    url = PAGES[page].url({**world, "feed_token": world["feed_tokens"][reader]})
+    url = PAGES[page].url(
+        {
+            **world,
+            "feed_token": world["feed_tokens"][reader],
+            "briefing": world["briefings"][reader].pk,
+        }
+    )
     client.force_login(world[reader])
     expected = QUERIES[page][reader]
     refused = reader == LIAISON and page in REFUSED_TO_LIAISON

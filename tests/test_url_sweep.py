@@ -100,6 +100,11 @@ def test_the_releasability_sweep_covers_every_child_route(world):
         "cooperation:evaluation-edit",
         "cooperation:meeting-recommendation-create",
         "cooperation:recommendation-transition",
+        "cooperation:meeting-briefing",
+        "cooperation:meeting-briefing-pdf",
+        "cooperation:briefing",
+        "cooperation:briefing-pdf",
+        "cooperation:briefing-retry",
     } <= object_routes
 
 

@@ -13,6 +13,8 @@ from .base import (
     TimeStamped,
 )
 from .briefings import Briefing
+from .collaboration import Follow, Notification, NotificationPreference, SavedFilter
+from .documents import Document, DocumentVersion
 from .initiatives import Initiative, InitiativeQuerySet, Participation
 from .meetings import (
     AgendaItem,
@@ -41,6 +43,9 @@ __all__ = [
     "AssessmentMeeting",
     "AssessmentMeetingQuerySet",
     "Briefing",
+    "Document",
+    "DocumentVersion",
+    "Follow",
     "ChildQuerySet",
     "FocusArea",
     "Initiative",
@@ -49,6 +54,8 @@ __all__ = [
     "Invitation",
     "MeetingSeries",
     "Nation",
+    "Notification",
+    "NotificationPreference",
     "OutboundEmail",
     "Participation",
     "Recommendation",
@@ -57,6 +64,7 @@ __all__ = [
     "ReferenceCounter",
     "Releasable",
     "ReleasableQuerySet",
+    "SavedFilter",
     "SituationAssessment",
     "TimeStamped",
     "User",

@@ -319,6 +319,15 @@ class RecommendationUpdateQuerySet(ChildQuerySet):
 
 
 class RecommendationUpdate(models.Model):
+    """One entry of a recommendation's timeline: a status change, a progress update
+    (percent and note, no status change) or a comment. Entries the portal writes
+    itself carry a ``code`` and are shown in the reader's language."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Status change")
+        PROGRESS = "progress", _("Progress update")
+        COMMENT = "comment", _("Comment")
+
     recommendation = models.ForeignKey(
         Recommendation,
         verbose_name=_("recommendation"),
@@ -348,8 +357,17 @@ class RecommendationUpdate(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     note = models.TextField(
-        _("note"), max_length=5_000, validators=[MaxLengthValidator(5_000)]
+        _("note"),
+        blank=True,
+        max_length=5_000,
+        validators=[MaxLengthValidator(5_000)],
     )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=Kind.choices, default=Kind.STATUS
+    )
+    # A system entry's code ("raised", "carried_over" …): shown in the reader's
+    # language, with ``note`` only for what a person added.
+    code = models.CharField(_("code"), max_length=30, blank=True)
 
     objects = RecommendationUpdateQuerySet.as_manager()
     history = HistoricalRecords()

@@ -16,6 +16,7 @@ test-artifacts/, named after the test and its parameters.
 import datetime
 import re
 import zoneinfo
+from pathlib import Path
 
 import holidays
 import pytest
@@ -24,12 +25,13 @@ from django.utils import formats, timezone, translation
 from django.utils.text import capfirst
 from playwright.sync_api import expect
 
-from cooperation import services
+from cooperation import briefings, services
 from cooperation.forms.common import ReleasabilityForm
 from cooperation.forms.meetings import ConfirmWarningsForm, MeetingForm, RepeatForm
 from cooperation.forms.recommendations import RecommendationTransitionForm
 from cooperation.models import (
     AssessmentMeeting,
+    Briefing,
     Initiative,
     MeetingSeries,
     Nation,
@@ -37,6 +39,8 @@ from cooperation.models import (
     SituationAssessment,
     User,
 )
+from cooperation.picture import active_focus_areas
+from tests.test_briefings import PdfText, pdf_pages
 
 from .conftest import ARTIFACTS, DEMO_PASSWORD
 
@@ -607,6 +611,58 @@ def test_withdrawn_release_answers_404_to_brazil_and_leaves_its_list(
     ).to_be_visible()
     assert page.console_errors == []
     assert brazil.console_errors == [NOT_FOUND_LOGGED]
+
+
+# ------------------------- 5. the coordinator takes a PDF briefing to the meeting
+
+
+def regional_marking(username, lang):
+    """The releasability marking of ``username``'s regional briefing as of today,
+    in ``lang``: what every page of their PDF must carry."""
+    user = User.objects.get(username=username)
+    zone = zoneinfo.ZoneInfo(user.time_zone)
+    with translation.override(lang), timezone.override(zone):
+        return briefings.regional_briefing(
+            user, as_of=timezone.localdate(), focus_areas=active_focus_areas()
+        ).marking.text
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "pt-br"])
+def test_coordinator_goes_from_the_dashboard_to_a_pdf_briefing_in_three_clicks(
+    page, lang
+):
+    set_language("coordinator", lang)
+    log_in(page, "coordinator", lang)
+    expect_page(page, lang, t(lang, "Dashboard"))
+    clicks = 0
+
+    navigate(page, lang, "Regional picture")
+    clicks += 1
+    expect_page(page, lang, t(lang, "Regional picture"))
+    # The button asks the worker for the PDF; the briefing's page that follows
+    # starts the download by itself once it is made.
+    with page.expect_download(timeout=30_000) as started:
+        page.get_by_role("button", name=t(lang, "Briefing as PDF"), exact=True).click()
+        clicks += 1
+    download = started.value
+
+    assert clicks <= 3  # the download included, which needs no click of its own
+    assert download.suggested_filename.endswith(".pdf")
+    data = Path(download.path()).read_bytes()
+    assert data.startswith(b"%PDF-")
+    briefing = Briefing.objects.get(requested_by__username="coordinator")
+    assert (briefing.status, briefing.language) == (Briefing.Status.READY, lang)
+    assert data == bytes(briefing.pdf)
+    pages = pdf_pages(data)
+    marking = regional_marking("coordinator", lang)
+    for number, text in enumerate(pages, start=1):
+        assert marking in text, number
+        assert f"{number} / {len(pages)}" in text, number
+    whole = " ".join(pages)
+    for heading in ("Regional picture", "Bottom line up front", "Recommendations"):
+        assert t(lang, heading) in PdfText(whole), heading
+    expect_page(page, lang, t(lang, "Regional picture"))
+    assert page.console_errors == []
 
 
 # ------------------------------------------------- every page fits the screen
