@@ -281,6 +281,7 @@ def regional_briefing(user, *, as_of, focus_areas, region=None, focus_slug=None,
         focus_areas=focus_areas,
         region=region,
         focus_slug=focus_slug,
+        with_recommendations=False,  # the briefing counts them its own way
     )
     scope = [_("As of %(day)s") % {"day": _date(as_of)}]
     if region:

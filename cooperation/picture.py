@@ -97,7 +97,6 @@ def latest_cells(user, *, as_of, nations, focus_areas):
     }
 
 
-
 @dataclass(frozen=True)
 class Picture:
     as_of: datetime.date
@@ -111,7 +110,14 @@ def active_focus_areas():
 
 
 def regional_picture(
-    user, *, as_of, today, focus_areas, region=None, focus_slug=None
+    user,
+    *,
+    as_of,
+    today,
+    focus_areas,
+    region=None,
+    focus_slug=None,
+    with_recommendations=True,
 ):
     """The picture released to ``user`` as of ``as_of``, for the nations of
     ``region`` and the focus area ``focus_slug`` (all when None), among
@@ -131,10 +137,12 @@ def regional_picture(
     assessed = {area_pk for _, area_pk in cells}
     columns = [area for area in shown_areas if focus_slug or area.pk in assessed]
 
-    addressed = Recommendation.objects.visible_to(user)
-    if focus_slug:
-        addressed = addressed.filter(focus_area__slug=focus_slug)
-    counts = addressed.open_and_overdue_by_nation(today=today)
+    counts = {}
+    if with_recommendations:
+        addressed = Recommendation.objects.visible_to(user)
+        if focus_slug:
+            addressed = addressed.filter(focus_area__slug=focus_slug)
+        counts = addressed.open_and_overdue_by_nation(today=today)
     rows = [
         Row(
             nation,

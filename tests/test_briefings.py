@@ -1492,7 +1492,7 @@ def _more_rows(world, focus, count):
 # summary, the evaluations (and their count), the status counts, the overdue rows
 # (and their count), the marking's three.
 MEETING_PAGE_QUERIES = {0: 13, 40: 14, 80: 14}
-REGIONAL_PAGE_QUERIES = {0: 15, 40: 17, 80: 17}
+REGIONAL_PAGE_QUERIES = {0: 14, 40: 16, 80: 16}
 
 
 @pytest.mark.parametrize("more", [0, 40, 80])

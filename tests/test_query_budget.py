@@ -144,7 +144,7 @@ QUERIES = {
     "nation-list":                     {COORDINATOR:  8, LIAISON:  8},
     "nation-detail":                   {COORDINATOR: 12, LIAISON: 12},
     "regional-picture":                {COORDINATOR:  8, LIAISON:  8},
-    "regional-briefing":               {COORDINATOR: 15, LIAISON: 13},
+    "regional-briefing":               {COORDINATOR: 14, LIAISON: 12},
     "briefing-list":                   {COORDINATOR:  3, LIAISON:  3},
     "briefing":                        {COORDINATOR:  3, LIAISON:  3},
     "briefing-pdf":                    {COORDINATOR:  3, LIAISON:  3},
