@@ -27,7 +27,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteMixin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.forms import ModelChoiceField
 from django.forms.models import BaseInlineFormSet
@@ -44,17 +44,23 @@ from .models import (
     AgendaItem,
     AssessmentMeeting,
     Briefing,
+    Document,
+    DocumentVersion,
     FocusArea,
+    Follow,
     Initiative,
     InitiativeEvaluation,
     Invitation,
     MeetingSeries,
     Nation,
+    Notification,
+    NotificationPreference,
     OutboundEmail,
     Participation,
     Recommendation,
     RecommendationUpdate,
     ReferenceCounter,
+    SavedFilter,
     SituationAssessment,
     User,
 )
@@ -1603,6 +1609,190 @@ class RecommendationUpdateAdmin(ReadOnlyAdminMixin, VisibleToMixin, HistoryAdmin
     ordering = ("-created_at", "-pk")
     search_fields = ("recommendation__reference", "recommendation__title", "note")
     autocomplete_fields = ("recommendation", "author")
+
+
+# ------------------------------------------------------------------ notifications
+
+
+def _released_records_only(queryset, request, fields):
+    """Rows whose records named in ``fields`` (each may be empty) are released to
+    the staff member: a notification or a follow names a record."""
+    if request.user.is_superuser:
+        return queryset
+    for field_name, model in fields:
+        visible = model.objects.visible_to(request.user).values("pk")
+        queryset = queryset.filter(
+            Q(**{f"{field_name}__isnull": True}) | Q(**{f"{field_name}__in": visible})
+        )
+    return queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What users were told, written by the services' hooks
+    (``services.notifications``); read-only here."""
+
+    list_display = ("created_at", "recipient", "kind", "actor", "read_at", "emailed_at")
+    list_filter = ("kind", "created_at")
+    list_select_related = ("recipient", "actor")
+    show_full_result_count = False
+    paginator = KeysFirstPaginator
+    search_fields = ("recipient__username", "recipient__last_name")
+    fields = readonly_fields = (
+        "recipient",
+        "kind",
+        "actor",
+        "recommendation",
+        "meeting",
+        "initiative",
+        "document",
+        "detail",
+        "created_at",
+        "read_at",
+        "emailed_at",
+    )
+
+    def get_queryset(self, request):
+        return _released_records_only(
+            super().get_queryset(request),
+            request,
+            (
+                ("recommendation", Recommendation),
+                ("meeting", AssessmentMeeting),
+                ("initiative", Initiative),
+            ),
+        )
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """How each user wants to be told, chosen on their profile page."""
+
+    list_display = ("user", "kind", "delivery")
+    list_filter = ("kind", "delivery")
+    list_select_related = ("user",)
+    show_full_result_count = False
+    search_fields = ("user__username", "user__last_name")
+    fields = readonly_fields = ("user", "kind", "delivery")
+
+
+@admin.register(Follow)
+class FollowAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who follows which recommendation, chosen on the recommendation's page."""
+
+    list_display = ("user", "recommendation", "created_at")
+    list_select_related = ("user", "recommendation")
+    show_full_result_count = False
+    search_fields = ("user__username", "recommendation__reference")
+    fields = readonly_fields = ("user", "recommendation", "created_at")
+
+    def get_queryset(self, request):
+        return _released_records_only(
+            super().get_queryset(request),
+            request,
+            (("recommendation", Recommendation),),
+        )
+
+
+# ------------------------------------------------------------------ saved filters
+
+
+@admin.register(SavedFilter)
+class SavedFilterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The lists' filters users saved under a name, from the lists themselves."""
+
+    list_display = ("user", "list_name", "name", "created_at")
+    list_filter = ("list_name",)
+    list_select_related = ("user",)
+    show_full_result_count = False
+    search_fields = ("user__username", "name")
+    fields = readonly_fields = ("user", "list_name", "name", "query", "created_at")
+
+
+# ---------------------------------------------------------------------- documents
+
+
+class DocumentVersionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """A document's files, newest first; written by the upload services."""
+
+    model = DocumentVersion
+    fields = readonly_fields = (
+        "number",
+        "original_name",
+        "size",
+        "content_type",
+        "sha256",
+        "uploaded_by",
+        "uploaded_at",
+    )
+    extra = 0
+    can_delete = False
+    ordering = ("-number",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+
+def _visible_documents(request):
+    return Document.objects.visible_to(request.user).values("pk")
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdminMixin, VisibleToMixin, HistoryAdmin):
+    """Documents on meetings, recommendations and initiatives: added, replaced and
+    deleted (softly) from the record's page through ``services.documents``, which
+    checks each file's content; shown here, with the versions kept. The files are
+    downloaded from the record's page, where releasability is checked."""
+
+    list_display = ("title", "kind", "meeting", "recommendation", "initiative", "created_at", "deleted_at")
+    list_filter = ("kind", "created_at", "deleted_at")
+    list_select_related = ("meeting", "recommendation", "initiative")
+    show_full_result_count = False
+    paginator = KeysFirstPaginator
+    ordering = ("-created_at", "-pk")
+    search_fields = ("title",)
+    fields = readonly_fields = (
+        "title",
+        "kind",
+        "description",
+        "meeting",
+        "recommendation",
+        "initiative",
+        "uploaded_by",
+        "created_at",
+        "deleted_at",
+        "deleted_by",
+    )
+    inlines = [DocumentVersionInline]
+
+
+@admin.register(DocumentVersion)
+class DocumentVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every file of every document, with its checksum; read-only."""
+
+    list_display = ("document", "number", "original_name", "size", "content_type", "uploaded_by", "uploaded_at")
+    list_filter = ("content_type", "uploaded_at")
+    list_select_related = ("document", "uploaded_by")
+    show_full_result_count = False
+    paginator = KeysFirstPaginator
+    ordering = ("-uploaded_at", "-pk")
+    search_fields = ("original_name", "document__title", "sha256")
+    fields = readonly_fields = (
+        "document",
+        "number",
+        "original_name",
+        "size",
+        "content_type",
+        "sha256",
+        "uploaded_by",
+        "uploaded_at",
+    )
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(document__in=_visible_documents(request))
 
 
 # Last, once every app has registered its admin: the guards against hostile input

@@ -4,18 +4,22 @@ from .views import (
     briefings,
     calendar,
     dashboard,
+    documents,
     health,
     history,
     initiatives,
     lookups,
     meeting_forms,
     meetings,
+    my_work,
     nations,
+    notifications,
     picture,
     profile,
     recommendations,
     records,
     scheduling,
+    search,
 )
 
 app_name = "cooperation"
@@ -24,8 +28,34 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("my-work/", my_work.my_work, name="my-work"),
     path("profile/", profile.profile, name="profile"),
     path("profile/language/", profile.language_switch, name="language-switch"),
+    # One search across the records; the lists' saved filters
+    path("search/", search.search, name="search"),
+    path("saved-filters/", search.saved_filter_save, name="saved-filter-save"),
+    path(
+        "saved-filters/delete/",
+        search.saved_filter_delete,
+        name="saved-filter-delete",
+    ),
+    path(
+        "profile/notifications/",
+        notifications.notification_preferences,
+        name="notification-preferences",
+    ),
+    # Notifications: what the user is told, in the portal
+    path("notifications/", notifications.notification_list, name="notification-list"),
+    path(
+        "notifications/read/",
+        notifications.notification_read_all,
+        name="notification-read-all",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        notifications.notification_read,
+        name="notification-read",
+    ),
     # Searches behind the autocomplete choosers (JSON)
     path("lookups/users/", lookups.lookup_users, name="lookup-users"),
     path("lookups/initiatives/", lookups.lookup_initiatives, name="lookup-initiatives"),
@@ -164,5 +194,52 @@ urlpatterns = [
         "recommendations/<str:reference>/transition/",
         recommendations.recommendation_transition,
         name="recommendation-transition",
+    ),
+    # Documents on meetings, recommendations and initiatives; files only through
+    # the download, which checks the parent record's releasability
+    path(
+        "meetings/<int:pk>/documents/new/",
+        documents.meeting_document_add,
+        name="meeting-document-add",
+    ),
+    path(
+        "recommendations/<str:reference>/documents/new/",
+        documents.recommendation_document_add,
+        name="recommendation-document-add",
+    ),
+    path(
+        "initiatives/<int:pk>/documents/new/",
+        documents.initiative_document_add,
+        name="initiative-document-add",
+    ),
+    path(
+        "documents/<int:pk>/download/",
+        documents.document_download,
+        name="document-download",
+    ),
+    path(
+        "documents/<int:pk>/replace/",
+        documents.document_replace,
+        name="document-replace",
+    ),
+    path(
+        "documents/<int:pk>/delete/",
+        documents.document_delete,
+        name="document-delete",
+    ),
+    path(
+        "recommendations/<str:reference>/follow/",
+        notifications.recommendation_follow,
+        name="recommendation-follow",
+    ),
+    path(
+        "recommendations/<str:reference>/progress/",
+        recommendations.recommendation_progress,
+        name="recommendation-progress",
+    ),
+    path(
+        "recommendations/<str:reference>/comment/",
+        recommendations.recommendation_comment,
+        name="recommendation-comment",
     ),
 ]

@@ -315,6 +315,19 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": PORTAL_DOCUMENTS_ROOT, "base_url": None},
     }
+# The largest document a user may upload (DJANGO_DOCUMENT_MAX_MB, 25 MB by default).
+# cooperation.uploads.DocumentSizeLimitHandler enforces it while the request is read:
+# first among the upload handlers of every request, since the input middleware
+# (cooperation.middleware_input) parses a multipart body before any view runs, so a
+# view could no longer install a handler of its own (README: Documents).
+PORTAL_DOCUMENT_MAX_BYTES = int(os.environ.get("DJANGO_DOCUMENT_MAX_MB", "25")) * (
+    1024 * 1024
+)
+FILE_UPLOAD_HANDLERS = [
+    "cooperation.uploads.DocumentSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "documents": DOCUMENTS_STORAGE,

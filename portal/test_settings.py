@@ -4,7 +4,10 @@ The database still comes from DATABASE_URL, so the same suite runs on SQLite and
 PostgreSQL.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 from datetime import timedelta
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "insecure-key-for-the-test-suite-only")
@@ -15,8 +18,16 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 # Tests talk plain HTTP to the test client; production keeps the HTTPS redirect.
 SECURE_SSL_REDIRECT = False
+# Uploaded documents go to a directory of this test run's own, removed when it ends,
+# never to the project's private/documents nor to an S3 bucket of the environment.
+PORTAL_DOCUMENTS_ROOT = tempfile.mkdtemp(prefix="portal-test-documents-")
+atexit.register(shutil.rmtree, PORTAL_DOCUMENTS_ROOT, ignore_errors=True)
 STORAGES = {
     **STORAGES,
+    "documents": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PORTAL_DOCUMENTS_ROOT, "base_url": None},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Django's test client logs in (``client.login``) by calling authenticate() without a

@@ -1,8 +1,10 @@
 """One factory_boy factory per model."""
 
 import datetime
+import hashlib
 
 import factory
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from cooperation import models
@@ -241,3 +243,94 @@ class BriefingFactory(factory.django.DjangoModelFactory):
     time_zone = "UTC"
     as_of = factory.LazyFunction(timezone.localdate)
     next_attempt_at = factory.LazyFunction(timezone.now)
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """A status change told to a recommendation's owner."""
+
+    class Meta:
+        model = models.Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = models.Notification.Kind.STATUS_CHANGED
+    actor = factory.SubFactory(UserFactory)
+    recommendation = factory.SubFactory(
+        RecommendationFactory, owner=factory.SelfAttribute("..recipient")
+    )
+    detail = factory.LazyFunction(lambda: {"from": "proposed", "to": "accepted"})
+
+
+class NotificationPreferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.NotificationPreference
+
+    user = factory.SubFactory(UserFactory)
+    kind = models.Notification.Kind.STATUS_CHANGED
+    delivery = models.NotificationPreference.Delivery.IMMEDIATE
+
+
+class FollowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Follow
+
+    user = factory.SubFactory(UserFactory)
+    recommendation = factory.SubFactory(RecommendationFactory)
+
+
+class SavedFilterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.SavedFilter
+
+    user = factory.SubFactory(UserFactory)
+    list_name = models.SavedFilter.ListName.RECOMMENDATIONS
+    name = factory.Sequence(lambda n: f"Saved filter {n}")
+    query = "status=proposed&nation=CO"
+
+
+# A PDF small enough to build anywhere; readers open it (one empty page).
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    """A document on a recommendation, with one version (``versions=[content,
+    …]`` for others, ``versions=[]`` for none)."""
+
+    class Meta:
+        model = models.Document
+        skip_postgeneration_save = True
+
+    recommendation = factory.SubFactory(RecommendationFactory)
+    title = factory.Sequence(lambda n: f"Document {n}")
+    kind = models.Document.Kind.EVIDENCE
+    uploaded_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def versions(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        contents = [MINIMAL_PDF] if extracted is None else extracted
+        for number, content in enumerate(contents, start=1):
+            DocumentVersionFactory(document=obj, number=number, content=content)
+
+
+class DocumentVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.DocumentVersion
+        exclude = ("content",)
+
+    document = factory.SubFactory(DocumentFactory, versions=[])
+    number = 1
+    content = MINIMAL_PDF
+    original_name = "evidence.pdf"
+    file = factory.LazyAttribute(
+        lambda o: ContentFile(o.content, name=o.original_name)
+    )
+    size = factory.LazyAttribute(lambda o: len(o.content))
+    content_type = "application/pdf"
+    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.content).hexdigest())
+    uploaded_by = factory.SelfAttribute("document.uploaded_by")

@@ -69,10 +69,14 @@ CHILDREN = {
     "history:invitation",
     "history:update",
     "history:series",
+    # Documents follow their parent record; so do their files (versions).
+    "document",
+    "documentversion",
+    "history:document",
 }
 # Records that answer the one user they belong to only (a PDF briefing asked for):
 # another user's answers like a missing one.
-OWNED = {"briefing"}
+OWNED = {"briefing", "notification"}
 GOVERNED = RELEASABLE | CHILDREN | OWNED
 
 
@@ -108,10 +112,18 @@ PORTAL_ROUTES = {
     "password_reset_complete": Route(anonymous=PUBLIC),
     # cooperation
     "cooperation:dashboard": Route(),
+    "cooperation:my-work": Route(),
     "cooperation:healthz": Route(anonymous=PUBLIC),
     "cooperation:readyz": Route(anonymous=PUBLIC),
     "cooperation:profile": Route(),
     "cooperation:language-switch": Route(),
+    # The one search: the words of the withheld records' titles find none of them
+    # (and the counts stay those of a world without them).
+    "cooperation:search": Route(
+        queries=("", "q=withheld", "q=initiative", "q=meeting", "q=recommendation")
+    ),
+    "cooperation:saved-filter-save": Route(),
+    "cooperation:saved-filter-delete": Route(),
     # The autocomplete searches: signed-in users only; searching the words the
     # withheld records' titles and reference hold must find none of them.
     "cooperation:lookup-users": Route(),
@@ -165,6 +177,22 @@ PORTAL_ROUTES = {
     "cooperation:recommendation-history": Route({"reference": "recommendation"}),
     "cooperation:recommendation-edit": Route({"reference": "recommendation"}),
     "cooperation:recommendation-transition": Route({"reference": "recommendation"}),
+    "cooperation:meeting-document-add": Route({"pk": "meeting"}),
+    "cooperation:recommendation-document-add": Route({"reference": "recommendation"}),
+    "cooperation:initiative-document-add": Route({"pk": "initiative"}),
+    # A document of a withheld record answers like a missing one, file included.
+    "cooperation:document-download": Route(
+        {"pk": "document"}, queries=("", "version=1", "version=x")
+    ),
+    "cooperation:document-replace": Route({"pk": "document"}),
+    "cooperation:document-delete": Route({"pk": "document"}),
+    "cooperation:recommendation-follow": Route({"reference": "recommendation"}),
+    "cooperation:notification-list": Route(queries=("", "page=2", "page=x")),
+    "cooperation:notification-read": Route({"pk": "notification"}),
+    "cooperation:notification-read-all": Route(),
+    "cooperation:notification-preferences": Route(),
+    "cooperation:recommendation-progress": Route({"reference": "recommendation"}),
+    "cooperation:recommendation-comment": Route({"reference": "recommendation"}),
 }
 
 # Autocomplete searches that would list releasable records in a foreign-key field.
@@ -221,8 +249,15 @@ ADMIN_MODELS = {
     "cooperation.referencecounter": "referencecounter",
     "cooperation.recommendation": "recommendation-pk",
     "cooperation.recommendationupdate": "update",
+    "cooperation.document": "document",
+    "cooperation.documentversion": "documentversion",
     # The admin's briefings are for administrators, by the row (no owner's rule).
     "cooperation.briefing": "row:cooperation.briefing",
+    # What users are told and follow: rows of their own, no owner's rule here.
+    "cooperation.notification": "row:cooperation.notification",
+    "cooperation.notificationpreference": "row:cooperation.notificationpreference",
+    "cooperation.follow": "row:cooperation.follow",
+    "cooperation.savedfilter": "row:cooperation.savedfilter",
     # Security records (django-axes, django-otp): no releasability of their own.
     "axes.accessattempt": "row:axes.accessattempt",
     "axes.accesslog": "row:axes.accesslog",
@@ -428,7 +463,15 @@ def build_world():
             finished_at=timezone.now(),
         ),
         "referencecounter": factories.ReferenceCounterFactory(year=2026),
+        "document": factories.DocumentFactory(
+            recommendation=recommendation, title="Open evidence", uploaded_by=colombian
+        ),
+        # The Brazilian's own notification about the open recommendation.
+        "notification": factories.NotificationFactory(
+            recipient=brazilian, actor=colombian, recommendation=recommendation
+        ),
     }
+    visible["documentversion"] = visible["document"].versions.get()
     visible["nation"] = brazil
     return World(
         colombia,
@@ -529,10 +572,27 @@ def add_withheld(world):
             pages=1,
             finished_at=timezone.now(),
         ),
+        # The Brazilian's own notification about the withheld recommendation (told
+        # before it was withheld): neither listed, counted nor opened.
+        "notification": factories.NotificationFactory(
+            recipient=world.brazilian, actor=col, recommendation=recommendation
+        ),
     }
     # Visible parents with a withheld child: an evaluation of the withheld
     # initiative recorded at the visible meeting, and the withheld meeting's
     # assessment asked for under the visible meeting.
+    # A document on the withheld recommendation and one on the withheld meeting:
+    # their pages and files answer like missing ones, no list names them.
+    world.withheld["document"] = factories.DocumentFactory(
+        recommendation=recommendation, title=f"{title} evidence", uploaded_by=col
+    )
+    world.withheld["documentversion"] = world.withheld["document"].versions.get()
+    factories.DocumentFactory(
+        recommendation=None,
+        meeting=meeting,
+        title=f"{title} read-ahead",
+        uploaded_by=col,
+    )
     world.crossed = {
         "evaluation": factories.InitiativeEvaluationFactory(
             meeting=world.visible["meeting"],

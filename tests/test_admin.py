@@ -20,17 +20,23 @@ from cooperation.models import (
     AgendaItem,
     AssessmentMeeting,
     Briefing,
+    Document,
+    DocumentVersion,
     FocusArea,
+    Follow,
     Initiative,
     InitiativeEvaluation,
     Invitation,
     MeetingSeries,
     Nation,
+    Notification,
+    NotificationPreference,
     OutboundEmail,
     Participation,
     Recommendation,
     RecommendationUpdate,
     ReferenceCounter,
+    SavedFilter,
     SituationAssessment,
     User,
     UserSession,
@@ -54,6 +60,13 @@ READ_ONLY = {
     Participation,
     OutboundEmail,
     Briefing,
+    Notification,
+    NotificationPreference,
+    Follow,
+    SavedFilter,
+    # Written by the document services from the records' pages.
+    Document,
+    DocumentVersion,
 }
 # Deliberately not in the admin: session bookkeeping, not a record staff manage. Its
 # rows are written at login and logout and ended through the User admin's "End all
@@ -210,6 +223,34 @@ def build_briefings(n):
     return factories.BriefingFactory.create_batch(n)
 
 
+def build_user_notifications(n):
+    return factories.NotificationFactory.create_batch(n)
+
+
+def build_notification_preferences(n):
+    return factories.NotificationPreferenceFactory.create_batch(n)
+
+
+def build_follows(n):
+    return factories.FollowFactory.create_batch(n)
+
+
+def build_saved_filters(n):
+    return factories.SavedFilterFactory.create_batch(n)
+
+
+def build_documents(n):
+    return factories.DocumentFactory.create_batch(n)
+
+
+def build_document_versions(n):
+    document = factories.DocumentFactory(versions=[])
+    return [
+        factories.DocumentVersionFactory(document=document, number=number)
+        for number in range(1, n + 1)
+    ]
+
+
 BUILDERS = {
     Nation: build_nations,
     FocusArea: build_focus_areas,
@@ -227,6 +268,12 @@ BUILDERS = {
     Invitation: build_invitations,
     OutboundEmail: build_notifications,
     Briefing: build_briefings,
+    Notification: build_user_notifications,
+    NotificationPreference: build_notification_preferences,
+    Follow: build_follows,
+    SavedFilter: build_saved_filters,
+    Document: build_documents,
+    DocumentVersion: build_document_versions,
 }
 
 
@@ -479,7 +526,7 @@ def test_adding_a_recommendation_numbers_it_and_starts_its_timeline(
     (update,) = recommendation.updates.all()
     assert (update.from_status, update.to_status) == ("", "proposed")
     assert update.author == superuser
-    assert update.note == "Recommendation raised."
+    assert (update.code, update.note) == ("raised", "")
     assert recommendation.progress == update.progress == 0
 
 
@@ -757,6 +804,8 @@ def test_the_progress_column_shows_and_sorts_by_the_stored_progress(admin_client
 # total and whose choosers are autocompletes.
 GROWING = [
     AgendaItem,
+    Document,
+    DocumentVersion,
     AssessmentMeeting,
     Initiative,
     InitiativeEvaluation,

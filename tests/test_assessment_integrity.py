@@ -492,7 +492,7 @@ def test_a_draft_is_on_its_meeting_page_but_not_on_the_nation_page_or_chart(
         client.force_login(user)
         response = client.get(nation_url)
         assert response.context["assessments"] == [final]
-        points = [p for s in response.context["chart"].series for p in s.points]
+        points = [p for chart in response.context["charts"] for p in chart.points]
         assert len(points) == 1
         assert "Held review" in str(points[0].label)
         page = response.content.decode()

@@ -1490,9 +1490,10 @@ def _more_rows(world, focus, count):
 # The regional one: the focus areas, the nations, the latest assessments, each
 # nation's recommendation counts (the picture's, unused by the briefing), the latest
 # summary, the evaluations (and their count), the status counts, the overdue rows
-# (and their count), the marking's three.
-MEETING_PAGE_QUERIES = {0: 13, 40: 14, 80: 14}
-REGIONAL_PAGE_QUERIES = {0: 14, 40: 16, 80: 16}
+# (and their count), the marking's three. And the navigation bar's unread
+# notifications.
+MEETING_PAGE_QUERIES = {0: 13 + 2, 40: 14 + 2, 80: 14 + 2}
+REGIONAL_PAGE_QUERIES = {0: 14 + 2, 40: 16 + 2, 80: 16 + 2}
 
 
 @pytest.mark.parametrize("more", [0, 40, 80])

@@ -1498,3 +1498,174 @@ def test_overdue_recommendations_are_open_and_past_their_due_date():
 
     assert set(Recommendation.objects.overdue()) == overdue
     assert {r for r in Recommendation.objects.all() if r.is_overdue()} == overdue
+
+
+# ---------------------------------------------------------------- notifications
+
+
+@covers("follow_unique", DATABASE)
+def test_database_refuses_following_a_recommendation_twice():
+    from cooperation.models import Follow
+
+    follow = factories.FollowFactory()
+    with refused_by_constraint(
+        "follow_unique",
+        sqlite_columns="cooperation_follow.user_id, "
+        "cooperation_follow.recommendation_id",
+    ):
+        Follow.objects.create(user=follow.user, recommendation=follow.recommendation)
+    assert Follow.objects.count() == 1
+
+
+@covers("follow_unique", FORM)
+def test_full_clean_reports_following_a_recommendation_twice():
+    from cooperation.models import Follow
+
+    follow = factories.FollowFactory()
+    again = Follow(user=follow.user, recommendation=follow.recommendation)
+    with pytest.raises(ValidationError) as excinfo:
+        again.full_clean()
+    assert excinfo.value.messages
+    other = Follow(user=factories.UserFactory(), recommendation=follow.recommendation)
+    other.full_clean()
+
+
+@covers("notification_preference_unique", DATABASE)
+def test_database_refuses_two_preferences_for_one_kind():
+    from cooperation.models import NotificationPreference
+
+    preference = factories.NotificationPreferenceFactory()
+    with refused_by_constraint(
+        "notification_preference_unique",
+        sqlite_columns="cooperation_notificationpreference.user_id, "
+        "cooperation_notificationpreference.kind",
+    ):
+        NotificationPreference.objects.create(
+            user=preference.user, kind=preference.kind, delivery="digest"
+        )
+    assert NotificationPreference.objects.count() == 1
+
+
+@covers("notification_preference_unique", FORM)
+def test_full_clean_reports_two_preferences_for_one_kind():
+    from cooperation.models import NotificationPreference
+
+    preference = factories.NotificationPreferenceFactory()
+    again = NotificationPreference(
+        user=preference.user, kind=preference.kind, delivery="digest"
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        again.full_clean()
+    assert excinfo.value.messages
+    again.kind = "comment"
+    again.full_clean()
+
+
+# ------------------------------------------------------ briefings, documents, filters
+
+
+@covers("briefing_kind_matches_subject", DATABASE)
+def test_database_refuses_a_briefing_whose_kind_does_not_match_its_subject():
+    meeting = factories.AssessmentMeetingFactory()
+    with refused_by_constraint("briefing_kind_matches_subject"):
+        factories.BriefingFactory(kind="regional", meeting=meeting)
+    with refused_by_constraint("briefing_kind_matches_subject"):
+        factories.BriefingFactory(kind="meeting", meeting=None)
+    factories.BriefingFactory(kind="meeting", meeting=meeting, as_of=None)
+    factories.BriefingFactory(kind="regional")
+
+
+@covers("briefing_kind_matches_subject", FORM)
+def test_full_clean_reports_a_briefing_whose_kind_does_not_match_its_subject():
+    from cooperation.models import Briefing
+
+    user = factories.UserFactory()
+    briefing = Briefing(
+        kind="meeting", requested_by=user, language="en", time_zone="UTC"
+    )
+    assert_constraint_reports(briefing, "briefing_kind_matches_subject")
+
+
+@covers("document_has_one_parent", DATABASE)
+def test_database_refuses_a_document_with_no_parent_or_two():
+    meeting = factories.AssessmentMeetingFactory()
+    with refused_by_constraint("document_has_one_parent"):
+        factories.DocumentFactory(recommendation=None, versions=[])
+    with refused_by_constraint("document_has_one_parent"):
+        factories.DocumentFactory(meeting=meeting, versions=[])
+    factories.DocumentFactory(recommendation=None, meeting=meeting, versions=[])
+
+
+@covers("document_has_one_parent", FORM)
+def test_full_clean_reports_a_document_with_no_parent():
+    from cooperation.models import Document
+
+    document = Document(
+        title="Orphan", kind="other", uploaded_by=factories.UserFactory()
+    )
+    assert_constraint_reports(document, "document_has_one_parent")
+
+
+@covers("document_version_unique_number", DATABASE)
+def test_database_refuses_two_versions_of_a_document_with_one_number():
+    document = factories.DocumentFactory()
+    with refused_by_constraint(
+        "document_version_unique_number",
+        sqlite_columns="cooperation_documentversion.document_id, "
+        "cooperation_documentversion.number",
+    ):
+        factories.DocumentVersionFactory(document=document, number=1)
+    factories.DocumentVersionFactory(document=document, number=2)
+
+
+@covers("document_version_unique_number", FORM)
+def test_full_clean_reports_two_versions_of_a_document_with_one_number():
+    from cooperation.models import DocumentVersion
+
+    version = factories.DocumentFactory().versions.get()
+    again = DocumentVersion(
+        document=version.document,
+        number=1,
+        file=version.file.name,
+        original_name="again.pdf",
+        size=1,
+        content_type="application/pdf",
+        sha256="0" * 64,
+        uploaded_by=version.uploaded_by,
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        again.full_clean()
+    assert excinfo.value.messages
+    again.number = 2
+    again.full_clean()
+
+
+@covers("saved_filter_unique_name", DATABASE)
+def test_database_refuses_two_saved_filters_of_one_name_on_one_list():
+    from cooperation.models import SavedFilter
+
+    saved = factories.SavedFilterFactory()
+    with refused_by_constraint(
+        "saved_filter_unique_name",
+        sqlite_columns="cooperation_savedfilter.user_id, "
+        "cooperation_savedfilter.list_name, cooperation_savedfilter.name",
+    ):
+        SavedFilter.objects.create(
+            user=saved.user, list_name=saved.list_name, name=saved.name, query="q=x"
+        )
+    SavedFilter.objects.create(
+        user=saved.user, list_name="initiatives", name=saved.name, query="q=x"
+    )
+
+
+@covers("saved_filter_unique_name", FORM)
+def test_full_clean_reports_two_saved_filters_of_one_name_on_one_list():
+    from cooperation.models import SavedFilter
+
+    saved = factories.SavedFilterFactory()
+    again = SavedFilter(
+        user=saved.user, list_name=saved.list_name, name=saved.name, query="q=x"
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        again.full_clean()
+    assert "You already have a saved filter of that name." in excinfo.value.messages

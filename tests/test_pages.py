@@ -264,4 +264,9 @@ def test_page_runs_the_same_number_of_queries_with_5_and_50_rows(
     Recommendation.objects.update()  # keep the same DB; build a second, larger set
     large = _count_queries(client, _build_rows(50, colombia, brazil)[page])
     assert small == large
-    assert large <= 12
+    # 12, and the navigation bar's saved filters; the dashboard's first panel, My
+    # work, adds the rows and the count of the two lists that apply to a user
+    # without a role (recommendations owned, invitations unanswered).
+    # The meeting page lists its documents: one query more. Every page counts the
+    # navigation bar's unread notifications: one more.
+    assert large <= {"dashboard": 13 + 4, "meeting": 14}.get(page, 13) + 1

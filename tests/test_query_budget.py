@@ -61,7 +61,10 @@ class Page:
 
 PAGES = {
     "dashboard": Page("dashboard"),
+    "my-work": Page("my-work"),
     "profile": Page("profile"),
+    "notification-list": Page("notification-list"),
+    "search": Page("search", query="q=initiative"),
     "lookup-users": Page("lookup-users", query="q=o"),
     "lookup-initiatives": Page("lookup-initiatives", query="q=i"),
     "lookup-meetings": Page("lookup-meetings", query="q=a"),
@@ -105,6 +108,17 @@ PAGES = {
     "recommendation-detail": Page("recommendation-detail", ("recommendation",)),
     "recommendation-history": Page("recommendation-history", ("recommendation",)),
     "recommendation-edit": Page("recommendation-edit", ("recommendation",)),
+    "meeting-document-add": Page("meeting-document-add", ("meeting",)),
+    "recommendation-document-add": Page(
+        "recommendation-document-add", ("recommendation",)
+    ),
+    "initiative-document-add": Page("initiative-document-add", ("initiative",)),
+    "document-download": Page("document-download", ("document",)),
+    "document-download version": Page(
+        "document-download", ("document",), query="version=1"
+    ),
+    "document-replace": Page("document-replace", ("document",)),
+    "document-delete": Page("document-delete", ("document",)),
 }
 
 # URL patterns of the portal that are no GET page of their own.
@@ -112,11 +126,19 @@ NOT_PAGES = {
     "healthz": "pinned at no query in tests/test_health.py",
     "readyz": "a probe for the load balancer, not a page",
     "language-switch": "POST only",
+    "notification-preferences": "POST only (its form is on the profile page)",
+    "notification-read": "POST only (its buttons are on the notifications page)",
+    "notification-read-all": "POST only (its button is on the notifications page)",
+    "recommendation-follow": "POST only (its button is on the detail page)",
+    "saved-filter-save": "POST only (its form is on the lists)",
+    "saved-filter-delete": "POST only (its button is in the navigation bar's menu)",
     "meeting-rsvp": "POST only",
     "meeting-cancel": "POST only",
     "meeting-minutes": "POST only",
     "meeting-minutes-publish": "POST only",
     "recommendation-transition": "POST only (its form is on the detail page)",
+    "recommendation-progress": "POST only (its form is on the detail page)",
+    "recommendation-comment": "POST only (its form is on the detail page)",
     "meeting-briefing-pdf": "POST only (its button is on the briefing page)",
     "regional-briefing-pdf": "POST only (its button is on the picture and briefing)",
     "briefing-retry": "POST only (its button is on the briefing's page)",
@@ -129,55 +151,76 @@ REFUSED_TO_LIAISON = {
     "meeting-edit",
     "meeting-find-time",
     "meeting-find-time search",
+    # Documents of a meeting are added by its Schedulers and Coordinators.
+    "meeting-document-add",
 }
 
 # Exact queries of one request, cold. Every signed-in page starts with the session,
-# the user (with their nation) and the user's permissions (two queries).
+# the user (with their nation) and the user's permissions (two queries); every HTML
+# page adds the navigation bar's saved filters (one query, bounded).
+# The pages of a meeting, recommendation and initiative list their documents: one
+# query, and one more for their latest versions when there are documents (the
+# recommendation has one); their history pages add the documents' history and
+# versions (two). A document's pages read it with its parent (one query) and the
+# download its version (one more).
 QUERIES = {
     # page                             coordinator, liaison
-    "dashboard":                       {COORDINATOR: 12, LIAISON: 12},
-    "profile":                         {COORDINATOR:  2, LIAISON:  2},
+    # The dashboard's first panel and the My work page (``cooperation.my_work``):
+    # rows + COUNT of each list that applies, four for the coordinator, three for
+    # the liaison (an Editor publishes no minutes).
+    "dashboard":                       {COORDINATOR: 22, LIAISON: 20},
+    "my-work":                         {COORDINATOR: 14, LIAISON: 12},
+    "profile":                         {COORDINATOR:  5, LIAISON:  5},
+    "notification-list":               {COORDINATOR:  5, LIAISON:  5},
+    "search":                          {COORDINATOR: 11, LIAISON: 11},
     "lookup-users":                    {COORDINATOR:  3, LIAISON:  3},
     "lookup-initiatives":              {COORDINATOR:  5, LIAISON:  5},
     "lookup-meetings":                 {COORDINATOR:  5, LIAISON:  5},
     "lookup-recommendations":          {COORDINATOR:  5, LIAISON:  5},
-    "nation-list":                     {COORDINATOR:  8, LIAISON:  8},
-    "nation-detail":                   {COORDINATOR: 12, LIAISON: 12},
-    "regional-picture":                {COORDINATOR:  8, LIAISON:  8},
-    "regional-briefing":               {COORDINATOR: 14, LIAISON: 12},
-    "briefing-list":                   {COORDINATOR:  3, LIAISON:  3},
-    "briefing":                        {COORDINATOR:  3, LIAISON:  3},
+    "nation-list":                     {COORDINATOR: 10, LIAISON: 10},
+    "nation-detail":                   {COORDINATOR: 14, LIAISON: 14},
+    "regional-picture":                {COORDINATOR: 10, LIAISON: 10},
+    "regional-briefing":               {COORDINATOR: 16, LIAISON: 14},
+    "briefing-list":                   {COORDINATOR:  5, LIAISON:  5},
+    "briefing":                        {COORDINATOR:  5, LIAISON:  5},
     "briefing-pdf":                    {COORDINATOR:  3, LIAISON:  3},
-    "initiative-list":                 {COORDINATOR:  9, LIAISON:  9},
+    "initiative-list":                 {COORDINATOR: 11, LIAISON: 11},
     "initiative-list csv":             {COORDINATOR: 11, LIAISON: 11},
-    "initiative-create":               {COORDINATOR:  8, LIAISON:  7},
-    "initiative-detail":               {COORDINATOR:  9, LIAISON:  9},
-    "initiative-history":              {COORDINATOR:  8, LIAISON:  8},
-    "initiative-edit":                 {COORDINATOR: 12, LIAISON: 10},
-    "meeting-list":                    {COORDINATOR:  8, LIAISON:  8},
+    "initiative-create":               {COORDINATOR: 10, LIAISON:  9},
+    "initiative-detail":               {COORDINATOR: 12, LIAISON: 12},
+    "initiative-history":              {COORDINATOR: 12, LIAISON: 12},
+    "initiative-edit":                 {COORDINATOR: 14, LIAISON: 12},
+    "meeting-list":                    {COORDINATOR: 10, LIAISON: 10},
     "meeting-list csv":                {COORDINATOR:  7, LIAISON:  7},
-    "meeting-create":                  {COORDINATOR:  6, LIAISON:  4},
-    "meeting-find-time":               {COORDINATOR:  5, LIAISON:  4},
-    "meeting-find-time search":        {COORDINATOR:  6, LIAISON:  4},
-    "meeting-detail":                  {COORDINATOR: 11, LIAISON: 11},
+    "meeting-create":                  {COORDINATOR:  8, LIAISON:  6},
+    "meeting-find-time":               {COORDINATOR:  7, LIAISON:  6},
+    "meeting-find-time search":        {COORDINATOR:  8, LIAISON:  6},
+    "meeting-detail":                  {COORDINATOR: 14, LIAISON: 14},
     "meeting-ics":                     {COORDINATOR:  6, LIAISON:  6},
-    "meeting-edit":                    {COORDINATOR: 15, LIAISON:  4},
-    "meeting-history":                 {COORDINATOR:  8, LIAISON:  8},
-    "meeting-briefing":                {COORDINATOR: 13, LIAISON: 13},
-    "assessment-create":               {COORDINATOR:  7, LIAISON:  7},
-    "assessment-edit":                 {COORDINATOR:  8, LIAISON:  8},
-    "evaluation-create":               {COORDINATOR:  5, LIAISON:  5},
-    "evaluation-edit":                 {COORDINATOR:  7, LIAISON:  7},
-    "meeting-recommendation-create":   {COORDINATOR:  9, LIAISON:  8},
-    "calendar":                        {COORDINATOR:  5, LIAISON:  5},
-    "calendar-subscription":           {COORDINATOR:  2, LIAISON:  2},
+    "meeting-edit":                    {COORDINATOR: 17, LIAISON:  6},
+    "meeting-history":                 {COORDINATOR: 12, LIAISON: 12},
+    "meeting-briefing":                {COORDINATOR: 15, LIAISON: 15},
+    "assessment-create":               {COORDINATOR:  9, LIAISON:  9},
+    "assessment-edit":                 {COORDINATOR: 10, LIAISON: 10},
+    "evaluation-create":               {COORDINATOR:  7, LIAISON:  7},
+    "evaluation-edit":                 {COORDINATOR:  9, LIAISON:  9},
+    "meeting-recommendation-create":   {COORDINATOR: 11, LIAISON: 10},
+    "calendar":                        {COORDINATOR:  7, LIAISON:  7},
+    "calendar-subscription":           {COORDINATOR:  4, LIAISON:  4},
     "calendar-feed":                   {COORDINATOR:  7, LIAISON:  7},
-    "recommendation-list":             {COORDINATOR:  8, LIAISON:  8},
+    "recommendation-list":             {COORDINATOR: 10, LIAISON: 10},
     "recommendation-list csv":         {COORDINATOR:  9, LIAISON:  9},
-    "recommendation-create":           {COORDINATOR:  8, LIAISON:  7},
-    "recommendation-detail":           {COORDINATOR:  8, LIAISON:  8},
-    "recommendation-history":          {COORDINATOR: 11, LIAISON: 11},
-    "recommendation-edit":             {COORDINATOR: 14, LIAISON: 12},
+    "recommendation-create":           {COORDINATOR: 10, LIAISON:  9},
+    "recommendation-detail":           {COORDINATOR: 13, LIAISON: 13},
+    "recommendation-history":          {COORDINATOR: 15, LIAISON: 15},
+    "recommendation-edit":             {COORDINATOR: 16, LIAISON: 14},
+    "meeting-document-add":            {COORDINATOR:  7, LIAISON:  7},
+    "recommendation-document-add":     {COORDINATOR:  7, LIAISON:  7},
+    "initiative-document-add":         {COORDINATOR:  7, LIAISON:  7},
+    "document-download":               {COORDINATOR:  6, LIAISON:  6},
+    "document-download version":       {COORDINATOR:  6, LIAISON:  6},
+    "document-replace":                {COORDINATOR:  7, LIAISON:  7},
+    "document-delete":                 {COORDINATOR:  7, LIAISON:  7},
 }  # fmt: skip
 
 
@@ -284,6 +327,12 @@ def world(colombia, brazil, united_states, colombian_user):
         "assessment": assessment.pk,
         "evaluation": evaluation.pk,
         "recommendation": recommendation.reference,
+        # Evidence on the recommendation, in its second version.
+        "document": factories.DocumentFactory(
+            recommendation=recommendation,
+            uploaded_by=liaison,
+            versions=[factories.MINIMAL_PDF, factories.MINIMAL_PDF + b"%v2"],
+        ).pk,
         "search_from": (today + datetime.timedelta(days=7)).isoformat(),
         "search_to": (today + datetime.timedelta(days=13)).isoformat(),
         "feed_tokens": feed_tokens,

@@ -294,7 +294,9 @@ def test_each_cell_has_a_sparkline_of_its_last_six_assessments_oldest_first(
     with CaptureQueriesContext(connection) as queries:
         response = client.get(URL)
 
-    assert len(queries) == 8  # as with one assessment each: the history is one read
+    # As with one assessment each: the history is one read (and the navigation bar's
+    # unread notifications).
+    assert len(queries) == 8 + 2
     cells = _cells(response)
     colombian = cells[("CO", "narcotics")]
     assert list(colombian.history) == made[-6:]
@@ -426,5 +428,5 @@ def test_queries_do_not_grow_with_nations_focus_areas_or_meetings(
 
     assert len(_cells(response)) == nations * 3
     # session, user, two for permissions; focus areas, nations, assessments,
-    # recommendation counts.
-    assert len(queries) == 8, [q["sql"] for q in queries]
+    # recommendation counts; the navigation bar's unread notifications.
+    assert len(queries) == 8 + 2, [q["sql"] for q in queries]

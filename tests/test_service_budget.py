@@ -251,8 +251,8 @@ def recommendation(superuser, colombian_user, colombia, focus):
 def test_recommendation_create_queries(
     superuser, colombian_user, colombia, brazil, focus, django_assert_num_queries
 ):
-    # recommendation_raise (31) in recommendation_create's own savepoint pair.
-    with django_assert_num_queries(2 + 31):
+    # recommendation_raise (33) in recommendation_create's own savepoint pair.
+    with django_assert_num_queries(2 + 33):
         raised = recommendations.recommendation_create(
             acting_user=superuser,
             title="Share interdiction data",
@@ -288,8 +288,11 @@ def test_recommendation_raise_queries(
     # Savepoint pair, FK checks (focus area, owner), 2 checks (priority, progress),
     # the reference (counter INSERT-or-ignore, locked, UPDATE), the INSERT and its
     # history row (3), the nations' set adding (3); the release: savepoint pair,
-    # set adding, history row (4); the timeline's first update and its history row.
-    with django_assert_num_queries(2 + 2 + 2 * 3 + 3 + 1 + 3 + 3 + (2 + 3 + 4) + 2):
+    # set adding, history row (4); the timeline's first update and its history row;
+    # the owner told (services.notifications: the recipients, the INSERT).
+    with django_assert_num_queries(
+        2 + 2 + 2 * 3 + 3 + 1 + 3 + 3 + (2 + 3 + 4) + 2 + 2
+    ):
         recommendations.recommendation_raise(
             recommendation=new,
             acting_user=superuser,
@@ -306,11 +309,13 @@ def test_recommendation_update_queries(
 ):
     recommendation.title = "Share interdiction data within 12 hours"
 
-    # Savepoint pair, the version check (row locked), FK checks (focus area,
-    # owner), the reference's uniqueness, 2 checks, the UPDATE and its history row
-    # (4), the nations' set adding Brazil (3); the release: savepoint pair, set
-    # adding Brazil, history row (4).
-    with django_assert_num_queries(2 + 1 + 2 + 1 + 2 * 3 + 1 + 4 + 3 + (2 + 3 + 4)):
+    # Savepoint pair, the version check (row locked), the stored owner (a new one
+    # is notified), FK checks (focus area, owner), the reference's uniqueness, 2
+    # checks, the UPDATE and its history row (4), the nations' set adding Brazil
+    # (3); the release: savepoint pair, set adding Brazil, history row (4).
+    with django_assert_num_queries(
+        2 + 1 + 1 + 2 + 1 + 2 * 3 + 1 + 4 + 3 + (2 + 3 + 4)
+    ):
         recommendations.recommendation_update(
             recommendation=recommendation,
             version=version(recommendation),
@@ -641,8 +646,8 @@ def test_meeting_publish_minutes_queries(
     meeting = AssessmentMeeting.objects.get(pk=held_meeting.pk)
 
     # Savepoint pair, the publisher's FK check, the end-after-start check, the
-    # UPDATE and its history row.
-    with django_assert_num_queries(2 + 1 + 3 + 1 + 4):
+    # UPDATE and its history row; the attendees to tell (none here).
+    with django_assert_num_queries(2 + 1 + 3 + 1 + 4 + 1):
         meeting_services.meeting_publish_minutes(meeting=meeting, acting_user=superuser)
 
     meeting.refresh_from_db()

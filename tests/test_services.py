@@ -127,7 +127,8 @@ def test_raising_a_recommendation_starts_its_timeline(author, colombia, brazil):
         0,
     )
     assert update.author == author
-    assert update.note == "Recommendation raised."
+    # A system entry: its code, shown in the reader's language; no frozen sentence.
+    assert (update.kind, update.code, update.note) == ("status", "raised", "")
     assert list(recommendation.nations.all()) == [colombia]
     # The author may not manage releasability: released to their own nation only.
     assert list(recommendation.released_to.all()) == [colombia]
@@ -573,8 +574,9 @@ def test_a_transition_reads_the_progress_from_the_locked_row_not_the_timeline(
 # keys and constraint, write it and its history, write the row (status, progress)
 # and its history with its releasability, and Django reads back the row's generated
 # ``status_rank``. Reading the timeline for the current progress (one more query)
-# is gone.
-TRANSITION_QUERIES = 14
+# is gone. The owner is told (``services.notifications``: the recipients, the
+# INSERT).
+TRANSITION_QUERIES = 14 + 2
 
 
 def load_migration(name):

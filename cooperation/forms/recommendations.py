@@ -217,3 +217,41 @@ class RecommendationTransitionForm(forms.Form):
         self.fields["to_status"].widget.choices = [
             (status, labels[status]) for status in allowed
         ]
+
+
+class RecommendationProgressForm(forms.Form):
+    """A progress update: how far it has come and what was done, no status change."""
+
+    progress = forms.IntegerField(
+        label=_("Progress (%)"),
+        min_value=0,
+        max_value=100,
+        help_text=_("0 to 100."),
+        error_messages={"required": _("Give the progress, from 0 to 100.")},
+    )
+    note = forms.CharField(
+        label=_("What was done"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say what has been done.")},
+    )
+
+    def __init__(self, *args, recommendation, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("progress", recommendation.progress)
+        kwargs.setdefault("auto_id", "id_progress_%s")
+        super().__init__(*args, **kwargs)
+
+
+class RecommendationCommentForm(forms.Form):
+    """A comment on the timeline, by anyone who sees the recommendation."""
+
+    note = forms.CharField(
+        label=_("Comment"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write a comment.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_comment_%s")
+        super().__init__(*args, **kwargs)

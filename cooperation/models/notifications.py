@@ -31,6 +31,8 @@ class OutboundEmail(models.Model):
         )
         EMAIL_CHANGED = "email_changed", _("E-mail address changed")
         PASSWORD_RESET = "password_reset", _("Password reset")
+        NOTIFICATION = "notification", _("Notification")
+        NOTIFICATION_DIGEST = "notification_digest", _("Daily digest of notifications")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

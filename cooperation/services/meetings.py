@@ -41,7 +41,7 @@ from cooperation.models import (
     Recommendation,
     User,
 )
-from cooperation.services import scheduling
+from cooperation.services import notifications, scheduling
 from cooperation.services.invitations import Notice
 from cooperation.validators import validate_time_zone
 
@@ -860,7 +860,11 @@ def meeting_publish_minutes(
     meeting.minutes_status = AssessmentMeeting.MinutesStatus.PUBLISHED
     meeting.minutes_published_at = timezone.now()
     meeting.minutes_published_by = acting_user
-    return _save_minutes(meeting, acting_user=acting_user, reason="Minutes published")
+    meeting = _save_minutes(
+        meeting, acting_user=acting_user, reason="Minutes published"
+    )
+    notifications.notify_minutes_published(meeting=meeting, actor=acting_user)
+    return meeting
 
 
 @transaction.atomic

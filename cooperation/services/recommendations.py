@@ -1,14 +1,15 @@
 """Recommendations: reference numbers, raising one with its release, editing it,
-and its status workflow with the timeline that records every move."""
+its status workflow, and the timeline that records every move, progress update
+and comment."""
 
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cooperation import concurrency
+from cooperation import concurrency, timeline
 from cooperation.models import (
     Nation,
     Recommendation,
@@ -16,7 +17,7 @@ from cooperation.models import (
     ReferenceCounter,
     User,
 )
-from cooperation.services import releasability
+from cooperation.services import notifications, releasability
 
 # ------------------------------------------------------------------ references
 
@@ -117,16 +118,21 @@ def recommendation_raise(
         released_to=released_to,
         creating=True,
     )
+    # A system entry: its code is shown in each reader's language; the note keeps
+    # only what the person raising it wrote.
     update = RecommendationUpdate(
         recommendation=recommendation,
         author=acting_user,
+        kind=RecommendationUpdate.Kind.STATUS,
+        code=timeline.RAISED,
         from_status="",
         to_status=Recommendation.Status.PROPOSED,
         progress=0,
-        note=note or _("Recommendation raised."),
+        note=(note or "").strip(),
     )
     update._history_user = acting_user
     update.save()
+    notifications.notify_assigned(recommendation=recommendation, actor=acting_user)
     return recommendation
 
 
@@ -158,6 +164,11 @@ def recommendation_update(
     """
     if version is not None:
         concurrency.lock_unchanged(recommendation, version, user=acting_user)
+    stored_owner_id = (
+        Recommendation.objects.filter(pk=recommendation.pk)
+        .values_list("owner_id", flat=True)
+        .first()
+    )
     releasability.release_keep_stored(recommendation, acting_user=acting_user)
     recommendation.full_clean()
     recommendation._history_user = acting_user
@@ -170,6 +181,8 @@ def recommendation_update(
         released_to_all=released_to_all,
         released_to=released_to,
     )
+    if recommendation.owner_id != stored_owner_id:
+        notifications.notify_assigned(recommendation=recommendation, actor=acting_user)
     return recommendation
 
 
@@ -263,6 +276,7 @@ def recommendation_transition(
     update = RecommendationUpdate(
         recommendation=locked,
         author=acting_user,
+        kind=RecommendationUpdate.Kind.STATUS,
         from_status=locked.status,
         to_status=to_status,
         progress=progress,
@@ -277,4 +291,127 @@ def recommendation_transition(
     locked.save(update_fields=["status", "progress", "updated_at"])
     recommendation.status = locked.status
     recommendation.progress = locked.progress
+    notifications.notify_status_changed(
+        recommendation=locked, update=update, actor=acting_user
+    )
+    return update
+
+
+# ------------------------------------------------- progress updates and comments
+
+NOTE_MAX_LENGTH = 5_000
+
+
+def recommendation_can_post_progress(*, recommendation: Recommendation, user: User):
+    """Whether ``user`` may post a progress update on ``recommendation`` (which
+    they already see): its owner, or an Editor allowed to change recommendations;
+    only while it is open (a final or deferred one moves by a status change)."""
+    if recommendation.status not in Recommendation.OPEN_STATUSES:
+        return False
+    return recommendation.owner_id == user.pk or user.has_perm(
+        "cooperation.change_recommendation"
+    )
+
+
+def _clean_note(note, *, required_message):
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(
+            {"note": ValidationError(required_message, code="note_required")}
+        )
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "note": ValidationError(
+                    _("Keep the note to %(limit)d characters."),
+                    code="note_too_long",
+                    params={"limit": NOTE_MAX_LENGTH},
+                )
+            }
+        )
+    return note
+
+
+@transaction.atomic
+def recommendation_post_progress(
+    *,
+    recommendation: Recommendation,
+    progress: int,
+    note: str,
+    acting_user: User,
+) -> RecommendationUpdate:
+    """Record how far ``recommendation`` has come (``progress`` percent and a note)
+    without changing its status, as its owner or an Editor.
+
+    The recommendation's stored ``progress`` follows, under a row lock so that a
+    status change at the same moment is applied before or after, never mixed. The
+    caller has checked that ``acting_user`` sees it (``views.access``).
+    """
+    locked = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    if not recommendation_can_post_progress(recommendation=locked, user=acting_user):
+        if locked.status not in Recommendation.OPEN_STATUSES:
+            raise ValidationError(
+                _(
+                    "%(reference)s is “%(status)s”: progress is posted only while "
+                    "a recommendation is open."
+                ),
+                code="not_open",
+                params={
+                    "reference": locked.reference,
+                    "status": locked.get_status_display(),
+                },
+            )
+        raise PermissionDenied(
+            _("Only the owner or an editor may post a progress update.")
+        )
+    note = _clean_note(note, required_message=_("Say what has been done."))
+    update = RecommendationUpdate(
+        recommendation=locked,
+        author=acting_user,
+        kind=RecommendationUpdate.Kind.PROGRESS,
+        from_status=locked.status,
+        to_status=locked.status,
+        progress=progress,
+        note=note,
+    )
+    update.full_clean()
+    update._history_user = acting_user
+    update.save()
+    locked.progress = update.progress
+    locked._history_user = acting_user
+    locked.save(update_fields=["progress", "updated_at"])
+    recommendation.progress = locked.progress
+    notifications.notify_comment(update=update, actor=acting_user)
+    return update
+
+
+@transaction.atomic
+def recommendation_comment(
+    *,
+    recommendation: Recommendation,
+    note: str,
+    acting_user: User,
+) -> RecommendationUpdate:
+    """Add ``acting_user``'s comment to ``recommendation``'s timeline.
+
+    Anyone who sees the recommendation may comment, Viewers included: the caller
+    has checked that they see it (``views.access``). Neither its status nor its
+    progress changes; the entry keeps both as they stand, for the record.
+    """
+    if not recommendation.is_visible_to(acting_user):
+        raise PermissionDenied(_("This recommendation is not released to you."))
+    note = _clean_note(note, required_message=_("Write a comment."))
+    update = RecommendationUpdate(
+        recommendation=recommendation,
+        author=acting_user,
+        kind=RecommendationUpdate.Kind.COMMENT,
+        from_status=recommendation.status,
+        to_status=recommendation.status,
+        progress=recommendation.progress,
+        note=note,
+    )
+    update.full_clean()
+    update._history_user = acting_user
+    update.save()
+    notifications.notify_comment(update=update, actor=acting_user)
     return update

@@ -6,7 +6,13 @@ reveals that a record exists. Every view that shows or changes one record starts
 
 from django.shortcuts import get_object_or_404
 
-from cooperation.models import AssessmentMeeting, Initiative, Nation, Recommendation
+from cooperation.models import (
+    AssessmentMeeting,
+    Document,
+    Initiative,
+    Nation,
+    Recommendation,
+)
 
 
 def get_nation(code):
@@ -30,4 +36,14 @@ def get_recommendation_for(user, reference):
     return get_object_or_404(
         Recommendation.objects.visible_to(user).select_related("owner", "focus_area"),
         reference=reference,
+    )
+
+
+def get_document_for(user, pk):
+    """A document not deleted whose parent record is released to ``user``."""
+    return get_object_or_404(
+        Document.objects.visible_to(user)
+        .current()
+        .select_related("meeting", "recommendation", "initiative"),
+        pk=pk,
     )

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from cooperation import my_work
 from cooperation.models import AssessmentMeeting, Initiative, Recommendation
 from cooperation.models.base import bounded
 
@@ -36,6 +37,8 @@ def dashboard(request):
         request,
         "cooperation/dashboard.html",
         {
+            # The first panel: what the user owes (the My work page's reads).
+            "my_work": my_work.my_work(user, limit=my_work.PANEL_ROWS, now=now),
             "upcoming_meetings": upcoming,
             "upcoming_horizon": now + timedelta(days=UPCOMING_DAYS),
             "overdue_recommendations": overdue.rows,

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from cooperation.history import record_changes
 
 from .access import get_initiative_for, get_meeting_for, get_recommendation_for
+from .documents import document_events
 
 
 def _history_page(request, record, *, section_label, section_url):
@@ -16,6 +17,8 @@ def _history_page(request, record, *, section_label, section_url):
         {
             "record": record,
             "entries": record_changes(record, user=request.user),
+            # Documents added, replaced and (softly) deleted on the record.
+            "document_events": document_events(record),
             "section_label": section_label,
             "section_url": section_url,
         },

@@ -35,6 +35,7 @@ from .common import (
     nulls_last,
     owner_names,
 )
+from .documents import documents_section
 
 ADD_PERMISSION = "cooperation.add_initiative"
 CHANGE_PERMISSION = "cooperation.change_initiative"
@@ -192,6 +193,7 @@ def initiative_detail(request, pk):
             "released_to": (
                 [] if initiative.released_to_all else list(initiative.released_to.all())
             ),
+            "documents_section": documents_section(user, initiative),
         },
     )
 

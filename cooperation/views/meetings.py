@@ -11,6 +11,8 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, F, When
+from django.db.models.functions import Now
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -39,6 +41,7 @@ from cooperation.services.meetings import CORRECT_MINUTES_PERMISSION, Scope
 
 from .access import get_meeting_for
 from .common import Column, ListSpec, list_page
+from .documents import documents_section
 
 # --------------------------------------------------------------------------- list
 
@@ -61,6 +64,17 @@ def meetings_for_list(user, *, exporting, sort):
     meetings = AssessmentMeeting.objects.visible_to(user).for_list()
     return meetings.with_release() if exporting else meetings
 
+
+# The next meeting first: those not over yet by start, soonest first (the others'
+# key is empty, so they follow), then those over, the latest first. ``Now()`` is
+# the database's clock, so the SQL, and the count kept per query
+# (``cooperation.counts``), stays the same from one request to the next. The CASE
+# is computed per visible row and sorted top-N (the page's keys only), as
+# ``KeysFirstPaginator`` selects them; ``?sort=starts`` keeps the plain index order.
+NEXT_FIRST = [
+    Case(When(ends_at__gte=Now(), then=F("starts_at"))).asc(nulls_last=True),
+    F("starts_at").desc(),
+]
 
 # The table shows fewer, wider columns than the CSV, under the same sort keys.
 MEETING_LIST = ListSpec(
@@ -105,8 +119,10 @@ MEETING_LIST = ListSpec(
             order_by=["assessment_count", "starts_at"],
         ),
         Column(_("Released to"), value=released_to_text, in_table=False),
+        # The default order, no column of its own: the next meeting first.
+        Column(_("Next first"), "next", order_by=NEXT_FIRST, in_table=False),
     ],
-    default_sort="-starts",
+    default_sort="next",
     template="cooperation/meeting_list.html",
     csv_filename="meetings",
 )
@@ -239,6 +255,7 @@ def meeting_page_context(request, meeting, *, minutes_form=None, cancel_form=Non
         "can_cancel": can_change and open_meeting,
         "cancel_form": cancel_form,
         **series_context(user, meeting),
+        "documents_section": documents_section(user, meeting),
     }
     return context
 

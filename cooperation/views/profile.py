@@ -5,8 +5,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cooperation.forms.notifications import NotificationPreferencesForm
 from cooperation.forms.profile import LanguageForm, ProfileForm
 from cooperation.services.accounts import user_update_profile
+from cooperation.services.notifications import notification_preferences
 
 
 def profile(request):
@@ -24,10 +26,13 @@ def profile(request):
         else:
             messages.success(request, _("Your profile was saved."))
             return redirect("cooperation:profile")
+    notification_form = NotificationPreferencesForm(
+        initial=notification_preferences(user=request.user)
+    )
     return render(
         request,
         "cooperation/profile.html",
-        {"form": form},
+        {"form": form, "notification_form": notification_form},
         status=400 if form.is_bound else 200,
     )
 

@@ -1,8 +1,9 @@
-"""Recommendation pages: list, detail with its timeline, raise, edit, change status."""
+"""Recommendation pages: list, detail with its timeline, raise, edit, change status,
+post a progress update, comment."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -10,19 +11,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cooperation import concurrency, services
+from cooperation import concurrency, services, timeline
 from cooperation.filters.recommendations import RecommendationFilter
 from cooperation.forms.common import releasability_form_for, release_kwargs
 from cooperation.forms.recommendations import (
+    RecommendationCommentForm,
     RecommendationEditForm,
     RecommendationForm,
+    RecommendationProgressForm,
     RecommendationTransitionForm,
 )
-from cooperation.models import (
-    Nation,
-    Recommendation,
-    RecommendationUpdate,
-)
+from cooperation.models import Nation, Recommendation
+from cooperation.services import recommendations as recommendation_services
 
 from .access import get_meeting_for, get_recommendation_for
 from .common import (
@@ -36,6 +36,7 @@ from .common import (
     nulls_last,
     owner_names,
 )
+from .documents import documents_section
 
 CHANGE_PERMISSION = "cooperation.change_recommendation"
 
@@ -144,7 +145,14 @@ def recommendation_list(request):
     return list_page(request, RECOMMENDATION_LIST)
 
 
-def _detail_context(request, recommendation, *, transition_form=None):
+def _detail_context(
+    request,
+    recommendation,
+    *,
+    transition_form=None,
+    progress_form=None,
+    comment_form=None,
+):
     user = request.user
     sources = (
         Recommendation.objects.filter(pk=recommendation.pk)
@@ -166,6 +174,14 @@ def _detail_context(request, recommendation, *, transition_form=None):
         transition_form = RecommendationTransitionForm(
             recommendation=recommendation, allowed=allowed
         )
+    can_post_progress = recommendation_services.recommendation_can_post_progress(
+        recommendation=recommendation, user=user
+    )
+    if not can_post_progress:
+        progress_form = None
+    elif progress_form is None:
+        progress_form = RecommendationProgressForm(recommendation=recommendation)
+    updates, hidden_updates = timeline.timeline(recommendation)
     return {
         "recommendation": recommendation,
         "source_meeting_title": sources["visible_source_meeting_title"],
@@ -176,15 +192,15 @@ def _detail_context(request, recommendation, *, transition_form=None):
             if recommendation.released_to_all
             else list(recommendation.released_to.order_by("name"))
         ),
-        "updates": list(
-            RecommendationUpdate.objects.filter(recommendation=recommendation)
-            .select_related("author")
-            .order_by("created_at", "pk")
-        ),
+        "updates": updates,
+        "hidden_updates": hidden_updates,
+        "progress_form": progress_form,
+        "comment_form": comment_form or RecommendationCommentForm(),
         "can_change": can_change,
         "allowed_transitions": allowed,
         "transition_form": transition_form,
         "is_overdue": recommendation.is_overdue(),
+        "documents_section": documents_section(user, recommendation),
     }
 
 
@@ -371,4 +387,84 @@ def recommendation_transition(request, reference):
         request,
         "cooperation/recommendation_detail.html",
         _detail_context(request, recommendation, transition_form=form),
+    )
+
+
+def _timeline_refused(request, recommendation, message, **forms):
+    """The page again, answered 400, with ``message`` and the forms as posted."""
+    messages.error(request, message)
+    return render(
+        request,
+        "cooperation/recommendation_detail.html",
+        _detail_context(request, recommendation, **forms),
+        status=400,
+    )
+
+
+@require_POST
+def recommendation_progress(request, reference):
+    """Post a progress update (percent and note) without a status change: the
+    owner, or an Editor allowed to change recommendations."""
+    user = request.user
+    recommendation = get_recommendation_for(user, reference)
+    # A closed one answers 400 with the reason (the service's); a user who may
+    # not post on an open one is refused outright.
+    if recommendation.is_open and not (
+        recommendation_services.recommendation_can_post_progress(
+            recommendation=recommendation, user=user
+        )
+    ):
+        raise PermissionDenied
+    form = RecommendationProgressForm(request.POST, recommendation=recommendation)
+    refused = gettext("The progress update was not posted: correct the form below.")
+    if form.is_valid():
+        try:
+            recommendation_services.recommendation_post_progress(
+                recommendation=recommendation,
+                progress=form.cleaned_data["progress"],
+                note=form.cleaned_data["note"],
+                acting_user=user,
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+            if not hasattr(error, "error_dict"):
+                refused = " ".join(
+                    [gettext("The progress update was not posted."), *error.messages]
+                )
+        else:
+            messages.success(
+                request,
+                gettext("Progress on %(reference)s is now %(progress)s%%.")
+                % {
+                    "reference": recommendation.reference,
+                    "progress": recommendation.progress,
+                },
+            )
+            return redirect(recommendation)
+    return _timeline_refused(request, recommendation, refused, progress_form=form)
+
+
+@require_POST
+def recommendation_comment(request, reference):
+    """Comment on a recommendation: anyone it is released to, Viewers included."""
+    user = request.user
+    recommendation = get_recommendation_for(user, reference)
+    form = RecommendationCommentForm(request.POST)
+    if form.is_valid():
+        try:
+            recommendation_services.recommendation_comment(
+                recommendation=recommendation,
+                note=form.cleaned_data["note"],
+                acting_user=user,
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, gettext("Your comment was added."))
+            return redirect(f"{recommendation.get_absolute_url()}#timeline-heading")
+    return _timeline_refused(
+        request,
+        recommendation,
+        gettext("The comment was not added: correct the form below."),
+        comment_form=form,
     )

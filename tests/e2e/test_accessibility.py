@@ -29,6 +29,7 @@ from cooperation.models import (
     Recommendation,
     User,
 )
+from tests import factories
 
 from .conftest import login
 
@@ -50,6 +51,13 @@ NOT_PAGES = {
     "meeting-minutes-publish",
     "recommendation-transition",
     "language-switch",
+    # A document's file, downloaded (its links carry ``download``).
+    "document-download",
+    # Buttons of the notifications page, the profile and a recommendation's page.
+    "notification-read",
+    "notification-read-all",
+    "notification-preferences",
+    "recommendation-follow",
     # JSON searches behind the autocomplete choosers, not pages.
     "lookup-users",
     "lookup-initiatives",
@@ -70,6 +78,11 @@ EDIT_PAGES = {
     "meeting-recommendation-create",
     "recommendation-create",
     "recommendation-edit",
+    "meeting-document-add",
+    "recommendation-document-add",
+    "initiative-document-add",
+    "document-replace",
+    "document-delete",
 }
 # What the crawls check today: pages opened (forms sent back with errors included),
 # and, with some slack for the demo data, the status colours and form controls met.
@@ -258,7 +271,22 @@ def held_meeting(demo_data):
 
 def send_editor_forms_with_errors(crawl, held_meeting):
     meeting = held_meeting.pk
+    # The demo has no documents: one on the meeting, for its version and delete pages.
+    document = factories.DocumentFactory(
+        recommendation=None, meeting=held_meeting, uploaded_by=held_meeting.chair
+    )
+    crawl.open(reverse("cooperation:document-delete", args=[document.pk]))
+    recommendation = Recommendation.objects.filter(released_to_all=True).first()
     for path in (
+        reverse("cooperation:meeting-document-add", args=[meeting]),
+        reverse(
+            "cooperation:recommendation-document-add", args=[recommendation.reference]
+        ),
+        reverse(
+            "cooperation:initiative-document-add",
+            args=[held_meeting.evaluations.first().initiative_id],
+        ),
+        reverse("cooperation:document-replace", args=[document.pk]),
         reverse("cooperation:initiative-create"),
         reverse("cooperation:meeting-create"),
         reverse("cooperation:recommendation-create"),

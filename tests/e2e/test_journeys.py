@@ -32,6 +32,7 @@ from cooperation.forms.recommendations import RecommendationTransitionForm
 from cooperation.models import (
     AssessmentMeeting,
     Briefing,
+    Document,
     Initiative,
     MeetingSeries,
     Nation,
@@ -40,6 +41,7 @@ from cooperation.models import (
     User,
 )
 from cooperation.picture import active_focus_areas
+from tests.factories import MINIMAL_PDF
 from tests.test_briefings import PdfText, pdf_pages
 
 from .conftest import ARTIFACTS, DEMO_PASSWORD
@@ -709,3 +711,208 @@ def test_pages_fit_the_screen_without_console_errors_at_desktop_and_phone_width(
         assert overflow <= 0, f"{path} is {overflow}px wider than a {width}px screen"
         page.screenshot(path=str(tmp_path / f"{path.strip('/') or 'home'}.png"))
     assert page.console_errors == []
+
+
+# ------------- issue 15: progress updates and comments on a timeline; My work
+
+
+@pytest.mark.parametrize("lang", ["en", "pt-br"])
+def test_owner_posts_progress_a_viewer_comments_and_my_work_shows_overdue_first(
+    page, other_browser_page, lang
+):
+    from cooperation import my_work
+    from cooperation.forms.recommendations import (
+        RecommendationCommentForm,
+        RecommendationProgressForm,
+    )
+
+    coordinator = User.objects.get(username="coordinator")
+    recommendation = Recommendation.objects.get(title=CYBER_RECOMMENDATION)
+    assert recommendation.owner == coordinator
+    first = my_work.owned_recommendations(coordinator).first()
+    assert first.is_overdue()
+    # Days late as of the reader's day, in their own time zone.
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(coordinator.time_zone))
+    days_late = (today - first.due_date).days
+
+    # My work, from the navigation bar: the most overdue recommendation first.
+    set_language("coordinator", lang)
+    log_in(page, "coordinator", lang)
+    navigate(page, lang, "My work")
+    expect_page(page, lang, t(lang, "My work"))
+    owned = page.locator(".my-work-recommendations > li")
+    expect(owned.first).to_contain_text(first.reference)
+    expect(owned.first).to_contain_text(
+        tn(lang, "%(days)s day late", "%(days)s days late", days_late)
+        % {"days": days_late}
+    )
+
+    # The owner posts a progress update: the status stays as it was.
+    page.goto(recommendation.get_absolute_url())
+    expect_page(page, lang, CYBER_RECOMMENDATION)
+    # Its own card: the status change beside it has a progress field too.
+    progress = page.get_by_role("region", name=t(lang, "Post a progress update"))
+    progress.get_by_label(
+        exactly(form_label(lang, RecommendationProgressForm, "progress"))
+    ).fill("45")
+    progress.get_by_label(
+        exactly(form_label(lang, RecommendationProgressForm, "note"))
+    ).fill("Three of five partners have named a contact.")
+    progress.get_by_role("button", name=t(lang, "Post the update")).click()
+    timeline = page.locator(".recommendation-timeline")
+    expect(timeline.locator(".timeline-progress").last).to_contain_text(
+        "Three of five partners have named a contact."
+    )
+    recommendation.refresh_from_db()
+    assert (recommendation.status, recommendation.progress) == (
+        Recommendation.Status.ACCEPTED,
+        45,
+    )
+
+    # A Brazilian Viewer sees the update and comments; no progress form for them.
+    set_language("brazil", lang)
+    viewer_page = other_browser_page("brazil")
+    log_in(viewer_page, "brazil", lang)
+    viewer_page.goto(recommendation.get_absolute_url())
+    expect_page(viewer_page, lang, CYBER_RECOMMENDATION)
+    expect_absent(viewer_page, "heading", t(lang, "Post a progress update"))
+    viewer_timeline = viewer_page.locator(".recommendation-timeline")
+    expect(viewer_timeline).to_contain_text(
+        "Three of five partners have named a contact."
+    )
+    viewer_page.get_by_label(
+        exactly(form_label(lang, RecommendationCommentForm, "note"))
+    ).fill("Brazil names its contact next week.")
+    viewer_page.get_by_role("button", name=t(lang, "Add the comment")).click()
+    expect(viewer_page.get_by_text(t(lang, "Your comment was added."))).to_be_visible()
+    expect(viewer_timeline.locator(".timeline-comment").last).to_contain_text(
+        "Brazil names its contact next week."
+    )
+    expect(viewer_timeline.locator(".timeline-comment").last).to_contain_text(
+        "Rafael Oliveira"
+    )
+    assert viewer_page.console_errors == []
+
+
+# ------------------------- issue 15: one search from the navbar; saved filters
+
+CYBER_INITIATIVE = "Regional cybersecurity collaboration framework"
+# The list as saved: its filter and the sort in force, nothing else.
+SAVED_ACCEPTED = re.compile(r"/recommendations/\?status=accepted&sort=-?\w+$")
+
+
+def test_liaison_searches_from_the_navbar_and_reopens_a_saved_filter(page, lang):
+    set_language("colombia", lang)
+    log_in(page, "colombia", lang)
+    recommendation = Recommendation.objects.get(title=CYBER_RECOMMENDATION)
+
+    # The search box of the navigation bar: an initiative (by its title) and a
+    # recommendation (by its description), each with its matches marked.
+    navbar = page.get_by_role("navigation", name=t(lang, "Main navigation"))
+    navbar.get_by_label(t(lang, "Search the portal")).fill("framework")
+    navbar.get_by_role("button", name=t(lang, "Search"), exact=True).click()
+    expect_page(page, lang, t(lang, "Search"))
+    initiatives = page.locator("#search-initiatives")
+    expect(
+        initiatives.get_by_role("heading", name=re.compile(t(lang, "Initiatives")))
+    ).to_be_visible()
+    expect(
+        initiatives.get_by_role("link", name=CYBER_INITIATIVE, exact=True)
+    ).to_be_visible()
+    expect(initiatives.locator("mark").first).to_have_text("framework")
+    recommendations = page.locator("#search-recommendations")
+    found = recommendations.get_by_role(
+        "link", name=f"{recommendation.reference} {CYBER_RECOMMENDATION}"
+    )
+    expect(found).to_be_visible()
+    expect(recommendations.locator(".search-snippet mark").first).to_have_text(
+        "framework"
+    )
+    found.click()
+    expect_page(page, lang, CYBER_RECOMMENDATION)
+
+    # The recommendations list, filtered, saved under a name...
+    navigate(page, lang, "Recommendations")
+    expect_page(page, lang, t(lang, "Recommendations"))
+    page.get_by_role("checkbox", name=capfirst(t(lang, "Accepted"))).check()
+    page.get_by_role("button", name=t(lang, "Apply filters")).click()
+    page.get_by_label(t(lang, "Save these filters as")).fill("Accepted, mine to watch")
+    page.get_by_role("button", name=t(lang, "Save these filters")).click()
+    expect(page).to_have_url(SAVED_ACCEPTED)
+
+    # ... and opened again from the menu, from another page.
+    navigate(page, lang, "Dashboard")
+    expect_page(page, lang, t(lang, "Dashboard"))
+    navbar.locator(".dropdown-toggle").last.click()
+    navbar.get_by_role("link", name=re.compile("^Accepted, mine to watch")).click()
+    expect(page).to_have_url(SAVED_ACCEPTED)
+    expect(
+        page.get_by_role("checkbox", name=capfirst(t(lang, "Accepted")))
+    ).to_be_checked()
+    assert page.console_errors == []
+
+
+# ------------------- issue 15: an Editor attaches evidence to a recommendation
+
+
+def test_editor_uploads_a_pdf_on_a_recommendation_sees_it_listed_and_downloads_it(
+    page, lang
+):
+    set_language("colombia", lang)
+    recommendation = Recommendation.objects.get(title=CYBER_RECOMMENDATION)
+    log_in(page, "colombia", lang)
+    page.goto(recommendation.get_absolute_url())
+    expect_page(page, lang, CYBER_RECOMMENDATION)
+    documents = page.locator("#documents")
+    expect(
+        documents.get_by_role("heading", name=t(lang, "Documents"), level=2)
+    ).to_be_visible()
+
+    # A program named like a PDF is refused, with the reason.
+    documents.get_by_text(t(lang, "Add a document"), exact=True).click()
+    title_field = page.get_by_label(exactly(field_label(lang, Document, "title")))
+    file_field = page.get_by_label(exactly(t(lang, "File")))
+    title_field.fill("Disguised program")
+    file_field.set_input_files(
+        {"name": "report.pdf", "mimeType": "application/pdf", "buffer": b"MZ" + bytes(512)}
+    )
+    page.get_by_role("button", name=t(lang, "Upload")).click()
+    expect(
+        page.get_by_text(
+            t(
+                lang,
+                "This file is a program, not a document, whatever its name: "
+                "programs cannot be uploaded.",
+            )
+        )
+    ).to_be_visible()
+    assert not Document.objects.filter(title="Disguised program").exists()
+
+    # A real PDF is added, listed on the recommendation and downloaded as it was.
+    page.get_by_label(exactly(field_label(lang, Document, "title"))).fill(
+        "Duty roster of the 24/7 point of contact"
+    )
+    page.get_by_label(exactly(t(lang, "File"))).set_input_files(
+        {"name": "duty roster.pdf", "mimeType": "application/pdf", "buffer": MINIMAL_PDF}
+    )
+    page.get_by_role("button", name=t(lang, "Upload")).click()
+    expect(page.get_by_role("alert").first).to_contain_text(
+        t(lang, "The document “%(title)s” was added.")
+        % {"title": "Duty roster of the 24/7 point of contact"}
+    )
+    expect_page(page, lang, CYBER_RECOMMENDATION)
+    link = page.locator("#documents").get_by_role(
+        "link", name="Duty roster of the 24/7 point of contact", exact=True
+    )
+    expect(link).to_be_visible()
+    expect(page.locator("#documents").get_by_text("duty_roster.pdf")).to_be_visible()
+    with page.expect_download() as downloaded:
+        link.click()
+    download = downloaded.value
+    assert download.suggested_filename == "duty_roster.pdf"
+    assert Path(download.path()).read_bytes() == MINIMAL_PDF
+    document = Document.objects.get(title="Duty roster of the 24/7 point of contact")
+    assert document.recommendation == recommendation
+    # The refusal is a 400 page, which Chromium logs; nothing else may be.
+    refused = "the server responded with a status of 400 (Bad Request)"
+    assert [error for error in page.console_errors if refused not in error] == []

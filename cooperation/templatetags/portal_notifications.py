@@ -1,0 +1,38 @@
+"""The navigation bar's count of unread notifications, and the follow button."""
+
+from django import template
+
+from cooperation.models import Follow, Notification
+
+register = template.Library()
+
+# The badge counts this many at most ("99+"): the count stays one small query.
+UNREAD_COUNT_LIMIT = 100
+
+
+@register.simple_tag(takes_context=True)
+def unread_notification_count(context):
+    """How many unread notifications the signed-in user has about records they may
+    see, at most ``UNREAD_COUNT_LIMIT``: one query (the partial index of unread
+    notifications per recipient), made once per request."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    cached = getattr(request, "_unread_notification_count", None)
+    if cached is None:
+        unread = (
+            Notification.objects.visible_to(user)
+            .unread()
+            .order_by()
+            .values("pk")[:UNREAD_COUNT_LIMIT]
+        )
+        cached = request._unread_notification_count = unread.count()
+    return cached
+
+
+@register.simple_tag(takes_context=True)
+def is_following(context, recommendation):
+    """Whether the signed-in user follows ``recommendation``: one query."""
+    user = context["request"].user
+    return Follow.objects.filter(user=user, recommendation=recommendation).exists()
