@@ -348,7 +348,7 @@ def test_immediate_delivery_queues_an_email_in_the_recipients_language(people):
         owner.email,
         "es",
     )
-    assert "“Propuesta”" in email.body and "“Aceptada”" in email.body
+    assert "«Propuesta»" in email.body and "«Aceptada»" in email.body
     assert people["recommendation"].get_absolute_url() in email.body
     # The others kept the default: the portal only.
     assert Notification.objects.filter(emailed_at__isnull=True).count() == 2
@@ -541,7 +541,7 @@ def test_the_list_is_in_the_readers_language(client, people):
 
     html = client.get(reverse("cooperation:notification-list")).content.decode()
 
-    assert "“Propuesta”" in html and "“Aceptada”" in html
+    assert "«Propuesta»" in html and "«Aceptada»" in html
 
 
 def test_opening_a_notification_marks_it_read_and_goes_to_its_record(client, people):
