@@ -637,17 +637,23 @@ def test_threat_level_chart_has_a_text_alternative_and_a_data_table(page):
     login(page, "coordinator")
     page.goto(nation.get_absolute_url())
 
-    chart = page.locator("svg.threat-chart")
-    expect(chart).to_have_attribute("role", "img")
-    expect(chart).to_have_accessible_name(
-        f"Threat level per focus area, {nation.display_name}"
-    )
-    expect(chart).to_have_accessible_description(re.compile("table"))
-    # The table below the chart gives the same figures: one row per point drawn,
+    # One chart per focus area, each an image named by its focus area and nation
+    # and described by its latest level.
+    charts = page.locator("svg.threat-chart")
+    assert charts.count() > 0
+    for index in range(charts.count()):
+        chart = charts.nth(index)
+        expect(chart).to_have_attribute("role", "img")
+        expect(chart).to_have_accessible_name(
+            re.compile(rf"^Threat level over time, .+, {re.escape(nation.display_name)}$")
+        )
+        expect(chart).to_have_accessible_description(re.compile("Latest assessment"))
+    # The table below the charts gives the same figures: one row per point drawn,
     # each threat level as a word beside its colour.
     section = page.get_by_role("region", name="Situation assessments over time")
+    expect(section).to_contain_text("the table below gives the same figures")
     table = section.get_by_role("table")
-    points = chart.locator("circle").count()
+    points = charts.locator("circle").count()
     assert points > 0
     expect(table.locator("tbody tr")).to_have_count(points)
     levels = table.locator("tbody tr td:last-child .badge")

@@ -802,6 +802,9 @@ SAVED_ACCEPTED = re.compile(r"/recommendations/\?status=accepted&sort=-?\w+$")
 
 
 def test_liaison_searches_from_the_navbar_and_reopens_a_saved_filter(page, lang):
+    # A desktop screen (1400 px and more) shows the search box in the bar; a
+    # laptop's shows a link to the search page (the bar must fit on one line).
+    page.set_viewport_size({"width": 1440, "height": 900})
     set_language("colombia", lang)
     log_in(page, "colombia", lang)
     recommendation = Recommendation.objects.get(title=CYBER_RECOMMENDATION)
