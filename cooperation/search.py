@@ -222,7 +222,7 @@ def highlight(text, words, *, limit=None):
         cursor = span_end
     pieces.append(escape(text[cursor:end]))
     pieces.append("…" if end < len(text) else "")
-    return mark_safe("".join(pieces))  # noqa: S308 - every piece is escaped above
+    return mark_safe("".join(pieces))  # noqa: S308 - every piece is escaped above  # nosec
 
 
 def first_snippet(texts, words):
@@ -299,7 +299,7 @@ class Query:
             f"{self.tsquery_sql})"
         )
         # Constant SQL: the reader's text is a parameter.
-        return RawSQL(sql, self.tsquery_params, output_field=FloatField())  # noqa: S611
+        return RawSQL(sql, self.tsquery_params, output_field=FloatField())  # noqa: S611  # nosec B611
 
 
 def _words_condition(words, aliases):
@@ -332,17 +332,17 @@ def _pg_filter(queryset, query, *, vector, children=()):
     parameter."""
     table = TABLES[vector]
     condition, params = query.matches(vector)
-    parts = [f'SELECT "{table}"."id" FROM "{table}" WHERE {condition}']  # noqa: S608
+    parts = [f'SELECT "{table}"."id" FROM "{table}" WHERE {condition}']  # noqa: S608  # nosec B608
     for child_vector, parent_column in children:
         child_table = TABLES[child_vector]
         condition, condition_params = query.matches(child_vector)
         parts.append(
-            f'SELECT "{child_table}"."{parent_column}" FROM "{child_table}" '  # noqa: S608
+            f'SELECT "{child_table}"."{parent_column}" FROM "{child_table}" '  # noqa: S608  # nosec B608
             f"WHERE {condition}"
         )
         params += condition_params
     sql = f'"{table}"."id" IN ({" UNION ".join(parts)})'
-    return queryset.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611
+    return queryset.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611  # nosec B611
 
 
 # The kinds -------------------------------------------------------------------------
@@ -525,7 +525,7 @@ def _matching_children(model, parents, query, *, parent, text, vector):
     if _is_postgresql():
         condition, params = query.matches(vector)
         queryset = queryset.filter(
-            RawSQL(condition, params, output_field=BooleanField())  # noqa: S611
+            RawSQL(condition, params, output_field=BooleanField())  # noqa: S611  # nosec B611
         )
     else:
         queryset = _sqlite_filter(queryset, query.words, [text])
