@@ -38,7 +38,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import admin_input, concurrency, services
+from . import admin_input, concurrency, services, timeline
 from .forms import recommendations as recommendation_forms
 from .models import (
     AgendaItem,
@@ -1379,16 +1379,36 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+def timeline_entry(update):
+    """What a timeline entry says: its system text (from its code, in the reader's
+    language) and what its author wrote."""
+    return " ".join(
+        part for part in (timeline.system_text(update.code), update.note) if part
+    )
+
+
 class RecommendationUpdateInline(
     ReadOnlyAdminMixin, VisibleToMixin, admin.TabularInline
 ):
     """The timeline, written by the services; shown, not edited."""
 
     model = RecommendationUpdate
-    fields = ("created_at", "author", "from_status", "to_status", "progress", "note")
+    fields = (
+        "created_at",
+        "author",
+        "kind",
+        "from_status",
+        "to_status",
+        "progress",
+        "entry",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description=_("note"))
+    def entry(self, obj):
+        return timeline_entry(obj)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author", "recommendation")
@@ -1597,6 +1617,7 @@ class RecommendationUpdateAdmin(ReadOnlyAdminMixin, VisibleToMixin, HistoryAdmin
         "recommendation",
         "created_at",
         "author",
+        "kind",
         "from_status",
         "to_status",
         "progress",

@@ -65,13 +65,19 @@ class ReleasableQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser or user.has_perm(VIEW_ALL_PERMISSION):
             return self
+        return self.released_to_nation(user.nation_id)
+
+    def released_to_nation(self, nation_id):
+        """Records released to all partners or to the nation ``nation_id`` (None:
+        to all partners only): ``visible_to``'s rule for a user who may not see
+        everything."""
         condition = Q(released_to_all=True)
-        if user.nation_id is not None:
+        if nation_id is not None:
             through = self.model.released_to.through
             source = self.model._meta.model_name
             condition |= Exists(
                 through.objects.filter(
-                    **{f"{source}_id": OuterRef("pk"), "nation_id": user.nation_id}
+                    **{f"{source}_id": OuterRef("pk"), "nation_id": nation_id}
                 )
             )
         return self.filter(condition)

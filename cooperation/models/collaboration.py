@@ -4,7 +4,7 @@ delivery preferences, the recommendations they follow, and saved list filters.""
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Q
 from django.utils.translation import gettext_lazy as _
 
 from .base import VIEW_ALL_PERMISSION
@@ -32,18 +32,7 @@ def _holds_view_all(user):
 
 def _released_to(model, user):
     """The pks of ``model``'s records released to all or to ``user``'s nation."""
-    condition = Q(released_to_all=True)
-    if user.nation_id is not None:
-        through = model.released_to.through
-        condition |= Exists(
-            through.objects.filter(
-                **{
-                    f"{model._meta.model_name}_id": OuterRef("pk"),
-                    "nation_id": user.nation_id,
-                }
-            )
-        )
-    return model.objects.filter(condition).values("pk")
+    return model.objects.released_to_nation(user.nation_id).values("pk")
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -1,8 +1,8 @@
-"""The navigation bar's count of unread notifications, and the follow button."""
+"""The navigation bar's count of unread notifications."""
 
 from django import template
 
-from cooperation.models import Follow, Notification
+from cooperation.models import Notification
 
 register = template.Library()
 
@@ -29,10 +29,3 @@ def unread_notification_count(context):
         )
         cached = request._unread_notification_count = unread.count()
     return cached
-
-
-@register.simple_tag(takes_context=True)
-def is_following(context, recommendation):
-    """Whether the signed-in user follows ``recommendation``: one query."""
-    user = context["request"].user
-    return Follow.objects.filter(user=user, recommendation=recommendation).exists()

@@ -21,7 +21,7 @@ from cooperation.forms.recommendations import (
     RecommendationProgressForm,
     RecommendationTransitionForm,
 )
-from cooperation.models import Nation, Recommendation
+from cooperation.models import Follow, Nation, Recommendation
 from cooperation.services import recommendations as recommendation_services
 
 from .access import get_meeting_for, get_recommendation_for
@@ -37,6 +37,7 @@ from .common import (
     owner_names,
 )
 from .documents import documents_section
+from .records import add_service_error
 
 CHANGE_PERMISSION = "cooperation.change_recommendation"
 
@@ -201,6 +202,9 @@ def _detail_context(
         "transition_form": transition_form,
         "is_overdue": recommendation.is_overdue(),
         "documents_section": documents_section(user, recommendation),
+        "following": Follow.objects.filter(
+            user=user, recommendation=recommendation
+        ).exists(),
     }
 
 
@@ -215,15 +219,6 @@ def recommendation_detail(request, reference):
 
 
 # ------------------------------------------------------------------------ writes
-
-
-def _add_service_errors(form, error):
-    """Show a service's ValidationError on the form, on its field when it has one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @require_http_methods(["GET", "POST"])
@@ -244,7 +239,7 @@ def recommendation_create(request, pk=None):
                 **release_kwargs(release_form),
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_error(form, error)
         else:
             return _saved(
                 request,
@@ -290,7 +285,7 @@ def recommendation_edit(request, reference):
         except concurrency.EditConflict as error:
             conflict = concurrency.conflict_context(form, error)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_error(form, error)
         else:
             return _saved(
                 request,
@@ -353,7 +348,7 @@ def recommendation_transition(request, reference):
             )
         except ValidationError as error:
             if hasattr(error, "error_dict"):
-                _add_service_errors(form, error)
+                add_service_error(form, error)
                 messages.error(
                     request,
                     gettext("The status was not changed: correct the form below."),
@@ -426,7 +421,7 @@ def recommendation_progress(request, reference):
                 acting_user=user,
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_error(form, error)
             if not hasattr(error, "error_dict"):
                 refused = " ".join(
                     [gettext("The progress update was not posted."), *error.messages]
@@ -458,7 +453,7 @@ def recommendation_comment(request, reference):
                 acting_user=user,
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, gettext("Your comment was added."))
             return redirect(f"{recommendation.get_absolute_url()}#timeline-heading")

@@ -61,6 +61,7 @@ from cooperation.models import (
     User,
 )
 from cooperation.services import ALLOWED_TRANSITIONS
+from cooperation.timeline import RAISED
 
 MARK = "[volume]"
 USERNAME_PREFIX = "volume-"
@@ -246,7 +247,7 @@ def timeline(rng, count, start, now):
     for index in range(count):
         if index == 0:
             target = Recommendation.Status.PROPOSED
-            note = "Recommendation raised."
+            note = ""  # the system entry "raised": a code, shown in the reader's language
         else:
             allowed = ALLOWED_TRANSITIONS[status] or set(REOPEN_MOVES)
             moves = sorted(allowed)
@@ -932,6 +933,7 @@ class VolumeSeeder:
                 to_status=to_status,
                 progress=progress,
                 note=note,
+                code="" if from_status else RAISED,
             )
             for from_status, to_status, progress, moment, note, author in steps
         ]
