@@ -341,18 +341,24 @@ def test_a_viewer_may_not_upload(client, viewer, recommendation):
 
 
 def test_editor_role_is_the_change_permission_of_the_parent_record(
-    editor, recommendation, colombia
+    editor, viewer, recommendation, colombia
 ):
     meeting = factories.AssessmentMeetingFactory()
+    initiative = factories.InitiativeFactory()
     scheduler = member(
         factories.UserFactory(username="col-scheduler", nation=colombia),
         roles.SCHEDULER,
     )
 
     assert document_services.document_can_add(editor, recommendation)
-    assert not document_services.document_can_add(editor, meeting)
-    assert document_services.document_can_add(scheduler, meeting)
+    assert document_services.document_can_add(editor, initiative)
     assert not document_services.document_can_add(scheduler, recommendation)
+    assert not document_services.document_can_add(scheduler, initiative)
+    # A meeting's documents come from those who plan it and from those who bring
+    # their nation's assessment to it.
+    assert document_services.document_can_add(scheduler, meeting)
+    assert document_services.document_can_add(editor, meeting)
+    assert not document_services.document_can_add(viewer, meeting)
 
 
 # ---------------------------------------------------------------- releasability

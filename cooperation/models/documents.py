@@ -9,6 +9,8 @@ releasability and streams it. Replacing a document adds a version and keeps the
 earlier ones; deleting it is a soft delete (``deleted_at``), kept in its history.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.files.storage import storages
 from django.core.validators import MaxLengthValidator
@@ -22,18 +24,22 @@ from .initiatives import Initiative
 from .meetings import AssessmentMeeting
 from .recommendations import Recommendation
 
-# The models a document may belong to: the field on Document naming each.
-PARENT_FIELDS = ("meeting", "recommendation", "initiative")
-
 
 def documents_storage():
     return storages["documents"]
 
 
+def new_file_name():
+    """A new stored file's name: never the user's file name (kept in
+    ``original_name``), so no name can reach outside the storage, and random, so
+    the file can be stored before its rows exist and no two collide."""
+    return f"documents/{uuid.uuid4().hex}"
+
+
 def version_path(instance, filename):
-    """Where a version's file is stored: never the user's file name (kept in
-    ``original_name``), so no name can reach outside the storage or collide."""
-    return f"documents/{instance.document_id}/{instance.number}-{instance.sha256[:16]}"
+    """Where a version's file is stored when it is saved through the field (the
+    services store it first, under ``new_file_name``)."""
+    return new_file_name()
 
 
 class DocumentQuerySet(models.QuerySet):
@@ -138,7 +144,9 @@ class Document(TimeStamped):
         ]
         indexes = [
             # A record's documents, newest first (each parent's own index).
-            models.Index(fields=["meeting", "-created_at"], name="document_meeting_idx"),
+            models.Index(
+                fields=["meeting", "-created_at"], name="document_meeting_idx"
+            ),
             models.Index(
                 fields=["recommendation", "-created_at"],
                 name="document_recommendation_idx",

@@ -1,8 +1,8 @@
 """Documents on meetings, recommendations and initiatives: add, replace, delete.
 
-Who may: a user with the Editor role on the record, that is the record's change
-permission (``change_assessmentmeeting``, ``change_recommendation``,
-``change_initiative``), on a record released to them.
+Who may: a user with the Editor role on the record (``PARENT_PERMISSIONS``: the
+record's change permission; for a meeting, also who records assessments for it), on
+a record released to them.
 
 What may be uploaded is decided by the file's content, never by its name or the type
 the browser claims: PDF, office documents (Word, Excel, PowerPoint, old and new, and
@@ -12,13 +12,14 @@ document is refused. The size limit is enforced while the request is read
 (``cooperation.uploads``) and checked again here for callers without a request.
 
 The user's file name is kept to name the download (``original_name``, sanitised);
-the stored path never uses it (``cooperation.models.documents.version_path``).
+the stored path never uses it (``cooperation.models.documents.new_file_name``).
 """
 
 import codecs
 import hashlib
 import os
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import filetype
@@ -42,13 +43,20 @@ from cooperation.models import (
     Recommendation,
     User,
 )
+from cooperation.models.documents import documents_storage, new_file_name
 from cooperation.services import notifications
 
-# The permission that makes a user an Editor of each kind of parent record.
+# The permissions, any of which makes a user an Editor of each kind of parent
+# record for its documents. A meeting's read-aheads, slides and minutes are
+# brought by those who plan it (Schedulers) and by those who record their nation's
+# assessments for it (Editors).
 PARENT_PERMISSIONS = {
-    AssessmentMeeting: "cooperation.change_assessmentmeeting",
-    Recommendation: "cooperation.change_recommendation",
-    Initiative: "cooperation.change_initiative",
+    AssessmentMeeting: (
+        "cooperation.change_assessmentmeeting",
+        "cooperation.add_situationassessment",
+    ),
+    Recommendation: ("cooperation.change_recommendation",),
+    Initiative: ("cooperation.change_initiative",),
 }
 PARENT_FIELDS = {
     AssessmentMeeting: "meeting",
@@ -125,10 +133,9 @@ def document_may_manage(user: User, parent) -> bool:
     """Whether ``user`` has the Editor role on ``parent``'s kind of record. The
     caller has read ``parent`` through its access helper (so it is released to
     ``user``); ``document_can_add`` checks that too."""
-    permission = PARENT_PERMISSIONS.get(type(parent))
-    return bool(
-        permission and user is not None and user.is_active and user.has_perm(permission)
-    )
+    if user is None or not user.is_active:
+        return False
+    return any(user.has_perm(p) for p in PARENT_PERMISSIONS.get(type(parent), ()))
 
 
 def document_can_add(user: User, parent) -> bool:
@@ -270,7 +277,22 @@ def check_upload(upload) -> CheckedUpload:
     )
 
 
-def _store_version(*, document, upload, checked, number, acting_user):
+@contextmanager
+def _stored(upload):
+    """Store ``upload``'s bytes under a new name, before any transaction: an
+    S3-compatible store is another server, and no database lock or transaction is
+    held while it is written. Yields the stored name; if what follows fails, the
+    file is deleted again, so a refused or failed write leaves no file behind."""
+    storage = documents_storage()
+    name = storage.save(new_file_name(), upload)
+    try:
+        yield name
+    except BaseException:
+        storage.delete(name)
+        raise
+
+
+def _add_version(*, document, stored_name, checked, number, acting_user):
     version = DocumentVersion(
         document=document,
         number=number,
@@ -280,20 +302,15 @@ def _store_version(*, document, upload, checked, number, acting_user):
         sha256=checked.sha256,
         uploaded_by=acting_user,
     )
-    version.full_clean(exclude=["file"])
-    version.file.save(checked.name, upload, save=False)
-    try:
-        version.save()
-    except Exception:
-        version.file.storage.delete(version.file.name)
-        raise
+    version.file.name = stored_name
+    version.full_clean()
+    version.save()
     return version
 
 
 # -------------------------------------------------------------------- writes
 
 
-@transaction.atomic
 def document_add(
     *,
     parent,
@@ -303,7 +320,8 @@ def document_add(
     upload,
     acting_user: User,
 ) -> Document:
-    """Attach ``upload`` to ``parent`` as a new document (its version 1)."""
+    """Attach ``upload`` to ``parent`` as a new document (its version 1): the file
+    is checked and stored first, then the rows are written in one transaction."""
     if not document_can_add(acting_user, parent):
         raise PermissionDenied
     checked = check_upload(upload)
@@ -315,37 +333,41 @@ def document_add(
         **{parent_field(parent): parent},
     )
     document.full_clean()
-    document._history_user = acting_user
-    document.save()
-    _store_version(
-        document=document,
-        upload=upload,
-        checked=checked,
-        number=1,
-        acting_user=acting_user,
-    )
-    notifications.notify_document_added(document=document, actor=acting_user)
+    with _stored(upload) as stored_name, transaction.atomic():
+        document._history_user = acting_user
+        document.save()
+        _add_version(
+            document=document,
+            stored_name=stored_name,
+            checked=checked,
+            number=1,
+            acting_user=acting_user,
+        )
+        notifications.notify_document_added(document=document, actor=acting_user)
     return document
 
 
-@transaction.atomic
 def document_replace(*, document: Document, upload, acting_user: User):
-    """Add a new version of ``document``; the earlier ones are kept."""
-    document = Document.objects.select_for_update().get(pk=document.pk)
-    if document.deleted_at is not None:
-        raise ValidationError(_("This document was deleted."), code="deleted")
+    """Add a new version of ``document``; the earlier ones are kept. The file is
+    checked and stored first; the version is numbered under the document's lock."""
     if not document_can_add(acting_user, document.parent):
         raise PermissionDenied
     checked = check_upload(upload)
-    last = document.versions.aggregate(last=Max("number"))["last"] or 0
-    version = _store_version(
-        document=document,
-        upload=upload,
-        checked=checked,
-        number=last + 1,
-        acting_user=acting_user,
-    )
-    notifications.notify_document_added(document=document, actor=acting_user)
+    with _stored(upload) as stored_name, transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        if document.deleted_at is not None:
+            raise ValidationError(_("This document was deleted."), code="deleted")
+        if not document_can_add(acting_user, document.parent):
+            raise PermissionDenied
+        last = document.versions.aggregate(last=Max("number"))["last"] or 0
+        version = _add_version(
+            document=document,
+            stored_name=stored_name,
+            checked=checked,
+            number=last + 1,
+            acting_user=acting_user,
+        )
+        notifications.notify_document_added(document=document, actor=acting_user)
     return version
 
 

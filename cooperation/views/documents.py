@@ -150,7 +150,7 @@ class DocumentEvent:
 def document_events(record, *, limit=EVENTS_SHOWN):
     """What happened to ``record``'s documents, newest first: added, new versions
     and deletions (soft: the document stays in its history), in two queries."""
-    field = PARENT_FIELD_BY_MODEL.get(type(record))
+    field = document_services.PARENT_FIELDS.get(type(record))
     if field is None:
         return []
     history = (
@@ -202,9 +202,6 @@ def document_events(record, *, limit=EVENTS_SHOWN):
             )
     events.sort(key=lambda event: event.when, reverse=True)
     return events[:limit]
-
-
-PARENT_FIELD_BY_MODEL = document_services.PARENT_FIELDS
 
 
 # ------------------------------------------------------------------ uploading
