@@ -30,11 +30,6 @@ def _holds_view_all(user):
     return Exists(own) | Exists(by_group)
 
 
-def _released_to(model, user):
-    """The pks of ``model``'s records released to all or to ``user``'s nation."""
-    return model.objects.released_to_nation(user.nation_id).values("pk")
-
-
 class NotificationQuerySet(models.QuerySet):
     def visible_to(self, user):
         """``user``'s own notifications whose records they may still see (every record
@@ -56,9 +51,11 @@ class NotificationQuerySet(models.QuerySet):
             ("meeting", AssessmentMeeting),
             ("initiative", Initiative),
         ):
-            released &= Q(**{f"{field_name}__isnull": True}) | Q(
-                **{f"{field_name}__in": _released_to(model, user)}
-            )
+            # Asked of the one record each notification names (a join and an
+            # index probe), never of every record released to the nation.
+            released &= Q(
+                **{f"{field_name}__isnull": True}
+            ) | model.objects.released_condition(user.nation_id, via=field_name)
         return queryset.filter(_holds_view_all(user) | released)
 
     def unread(self):
@@ -80,8 +77,14 @@ class Notification(models.Model):
         ASSIGNED = "assigned", _("Assigned to me as owner")
         STATUS_CHANGED = "status_changed", _("Status changed on what I own or follow")
         COMMENT = "comment", _("Comment on what I own or follow")
-        MINUTES_PUBLISHED = "minutes_published", _("Minutes published of a meeting I attended")
-        DOCUMENT_ADDED = "document_added", _("Document added to what I own, follow or attend")
+        MINUTES_PUBLISHED = (
+            "minutes_published",
+            _("Minutes published of a meeting I attended"),
+        )
+        DOCUMENT_ADDED = (
+            "document_added",
+            _("Document added to what I own, follow or attend"),
+        )
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -253,7 +256,9 @@ class SavedFilter(models.Model):
             models.UniqueConstraint(
                 fields=["user", "list_name", "name"],
                 name="saved_filter_unique_name",
-                violation_error_message=_("You already have a saved filter of that name."),
+                violation_error_message=_(
+                    "You already have a saved filter of that name."
+                ),
             ),
         ]
 

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .base import TimeStamped
+from .base import VIEW_ALL_PERMISSION, TimeStamped
 from .initiatives import Initiative
 from .meetings import AssessmentMeeting
 from .recommendations import Recommendation
@@ -48,14 +48,17 @@ class DocumentQuerySet(models.QuerySet):
         ``current()`` leaves those out)."""
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
+        if user.is_superuser or user.has_perm(VIEW_ALL_PERMISSION):
+            return self
         condition = Q()
         for field_name, model in (
             ("meeting", AssessmentMeeting),
             ("recommendation", Recommendation),
             ("initiative", Initiative),
         ):
-            condition |= Q(
-                **{f"{field_name}__in": model.objects.visible_to(user).values("pk")}
+            # Asked of the document's own parent, never of every released record.
+            condition |= Q(**{f"{field_name}__isnull": False}) & (
+                model.objects.released_condition(user.nation_id, via=field_name)
             )
         return self.filter(condition)
 
