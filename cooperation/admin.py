@@ -40,6 +40,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_input, concurrency, services, timeline
 from .forms import recommendations as recommendation_forms
+from .forms.common import WrittenInMixin
 from .models import (
     AgendaItem,
     AssessmentMeeting,
@@ -64,11 +65,13 @@ from .models import (
     SituationAssessment,
     User,
 )
+from .roles import role_label
 from .services import accounts as account_services
 from .services import assessments as assessment_services
 from .services import briefings as briefing_services
 from .services import meetings as meeting_services
 from .services import outbox as outbox_services
+from .services.meetings import OUTCOME_FIELDS
 from .views.common import KeysFirstPaginator
 
 RELEASABILITY_FIELDS = ("released_to_all", "released_to")
@@ -236,7 +239,7 @@ class ReleasableAdminMixin(VisibleToMixin):
         return readonly
 
 
-class VersionedAdminForm(forms.ModelForm):
+class VersionedAdminForm(WrittenInMixin, forms.ModelForm):
     """The change form of a record with a version (``cooperation.concurrency``): it
     carries the version it was loaded from and refuses, as a form error with the
     user's input kept, a save over a newer one. The services check again under the
@@ -392,15 +395,19 @@ class NationAdmin(HistoryAdmin):
     fieldsets = (
         (None, {"fields": ("name", "iso_alpha2", "iso_alpha3", "region", "is_active")}),
         (_("Time and languages"), {"fields": ("time_zone", "official_languages")}),
+        (
+            _("Working days"),
+            {"fields": ("weekend_days", ("workday_start", "workday_end"))},
+        ),
         (_("Liaison"), {"fields": ("liaison_name", "liaison_email", "liaison_phone")}),
     )
 
 
 @admin.register(FocusArea)
 class FocusAreaAdmin(HistoryAdmin):
-    list_display = ("name", "slug", "is_active")
+    list_display = ("name", "name_es", "name_pt_br", "slug", "is_active")
     list_filter = ("is_active",)
-    search_fields = ("name", "slug", "description")
+    search_fields = ("name", "name_es", "name_pt_br", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
 
 
@@ -451,6 +458,12 @@ class UserAdmin(HistoryAdmin, BaseUserAdmin):
     search_fields = (*BaseUserAdmin.search_fields, "nation__name")
     autocomplete_fields = ("nation",)
     actions = ["end_sessions"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups":
+            field.label_from_instance = role_label  # the roles in the reader's language
+        return field
 
     def save_model(self, request, obj, form, change):
         deactivating = change and "is_active" in form.changed_data and not obj.is_active
@@ -630,6 +643,7 @@ class InitiativeAdmin(
             {
                 "fields": (
                     "title",
+                    "language",
                     "kind",
                     "status",
                     "summary",
@@ -726,7 +740,16 @@ class ParticipationAdmin(ReadOnlyAdminMixin, VisibleToMixin, HistoryAdmin):
 
 class AgendaItemInline(VisibleInline):
     model = AgendaItem
-    fields = ("position", "title", "presenter", "duration_minutes", "notes")
+    fields = (
+        "position",
+        "title",
+        "presenter",
+        "duration_minutes",
+        "notes",
+        *OUTCOME_FIELDS,
+    )
+    # The outcomes are recorded with the minutes (``meeting_record_minutes``).
+    readonly_fields = OUTCOME_FIELDS
     autocomplete_fields = ("presenter",)
 
     def get_queryset(self, request):
@@ -762,9 +785,9 @@ class InvitationInline(ReadOnlyInlineMixin, VisibleInline):
     meeting's own form, so the services send and resend the invitations."""
 
     model = Invitation
-    fields = ("user", "response", "responded_at")
+    fields = ("user", "response", "responded_at", "attendance", "represented_by")
     autocomplete_fields = ("user",)
-    readonly_fields = ("responded_at",)
+    readonly_fields = ("responded_at", "attendance", "represented_by")
 
     def get_queryset(self, request):
         return (
@@ -835,6 +858,7 @@ class AssessmentMeetingAdminForm(VersionedAdminForm):
                     "location",
                     "online_url",
                     "chair",
+                    "language",
                 )
             },
             nations=tuple(cleaned.get("nations") or ()),
@@ -885,7 +909,7 @@ class AssessmentMeetingAdmin(
         InitiativeEvaluationInline,
     )
     fieldsets = (
-        (None, {"fields": ("title", "status", "chair")}),
+        (None, {"fields": ("title", "language", "status", "chair")}),
         (
             _("When and where"),
             {"fields": ("starts_at", "ends_at", "time_zone", "location", "online_url")},
@@ -993,6 +1017,7 @@ class AgendaItemAdmin(VisibleToMixin, HistoryAdmin):
     show_full_result_count = False
     search_fields = ("title", "notes", "meeting__title")
     autocomplete_fields = ("meeting", "presenter", "carried_from", "recommendation")
+    readonly_fields = OUTCOME_FIELDS
 
 
 @admin.register(MeetingSeries)
@@ -1228,7 +1253,7 @@ class LockedWithMinutesAdmin(VisibleToMixin, HistoryAdmin):
 
 
 class SituationAssessmentAdminForm(
-    ServiceCheckedConstraintsMixin, CorrectionReasonAdminForm
+    WrittenInMixin, ServiceCheckedConstraintsMixin, CorrectionReasonAdminForm
 ):
     # One primary concern per meeting, nation and focus area: the service makes the
     # former primary concern a secondary one before it saves this one.
@@ -1281,6 +1306,7 @@ class SituationAssessmentAdmin(LockedWithMinutesAdmin):
                     ("primary_concern", "is_primary"),
                     ("trend", "threat_level"),
                     "summary",
+                    "language",
                     "is_draft",
                 )
             },
@@ -1383,7 +1409,7 @@ def timeline_entry(update):
     """What a timeline entry says: its system text (from its code, in the reader's
     language) and what its author wrote."""
     return " ".join(
-        part for part in (timeline.system_text(update.code), update.note) if part
+        str(part) for part in (timeline.system_text(update.code), update.note) if part
     )
 
 
@@ -1480,13 +1506,24 @@ class RecommendationAdmin(
         "owner",
         "released_to",
     )
-    readonly_fields = ("reference", "status", "created_at", "updated_at")
+    # The agenda item is linked by ``recommendation_raise`` (raised from an
+    # outcome of the minutes); shown, never chosen here.
+    readonly_fields = (
+        "reference",
+        "status",
+        "source_agenda_item",
+        "created_at",
+        "updated_at",
+    )
     inlines = (RecommendationUpdateInline,)
     content_fieldset = (
         None,
         {"fields": ("reference", *recommendation_forms.CONTENT_FIELDS)},
     )
-    source_fieldset = (_("Source"), {"fields": ("source_meeting", "source_note")})
+    source_fieldset = (
+        _("Source"),
+        {"fields": ("source_meeting", "source_agenda_item", "source_note")},
+    )
     status_fieldset = (_("Status"), {"fields": ("status",)})
     workflow_fieldset = (
         _("Status"),

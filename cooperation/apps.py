@@ -8,7 +8,12 @@ class CooperationConfig(AppConfig):
     verbose_name = _("Security cooperation")
 
     def ready(self):
+        from django.db.models import fields
         from django.db.models.signals import post_migrate
+
+        # Django 6.1's label of a select's blank choice, which its own Spanish and
+        # Portuguese catalogues leave untranslated: the portal's catalogue has it.
+        fields.BLANK_CHOICE_LABEL = _("- Select an option -")
 
         from cooperation import backends, counts, lookups
         from cooperation.roles import sync_roles_after_migrate

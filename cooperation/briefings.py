@@ -288,7 +288,7 @@ def regional_briefing(user, *, as_of, focus_areas, region=None, focus_slug=None,
         scope.append(str(Nation.Region(region).label))
     area = next((a for a in focus_areas if a.slug == focus_slug), None)
     if area:
-        scope.append(area.name)
+        scope.append(area.display_name)
     content = BriefingContent(
         kind="regional",
         title=_("Regional picture"),

@@ -17,6 +17,7 @@ from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext, ngettext
 
 from .models import SituationAssessment
+from .models.nations import collation_key
 
 ThreatLevel = SituationAssessment.ThreatLevel
 
@@ -226,7 +227,10 @@ def threat_charts(assessments, *, width=CHART_WIDTH, height=CHART_HEIGHT):
     for assessment in rows:
         by_area.setdefault(assessment.focus_area_id, []).append(assessment)
     charts = []
-    for area_rows in by_area.values():
+    # By the focus area's name in the reader's language.
+    for area_rows in sorted(
+        by_area.values(), key=lambda r: collation_key(r[0].focus_area.display_name)
+    ):
         points = []
         for assessment in area_rows:
             date = short_date(assessment.meeting.starts_at)
@@ -246,7 +250,7 @@ def threat_charts(assessments, *, width=CHART_WIDTH, height=CHART_HEIGHT):
             )
         charts.append(
             AreaChart(
-                name=area_rows[0].focus_area.name,
+                name=area_rows[0].focus_area.display_name,
                 width=width,
                 height=height,
                 left=left,

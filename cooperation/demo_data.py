@@ -93,6 +93,11 @@ class FocusAreaSpec:
     slug: str
     name: str
     description: str
+    # The name and description in the portal's other languages.
+    name_es: str = ""
+    description_es: str = ""
+    name_pt_br: str = ""
+    description_pt_br: str = ""
 
 
 @dataclass(frozen=True)
@@ -291,60 +296,112 @@ FOCUS_AREAS = (
         "intelligence-sharing",
         "Intelligence sharing",
         "Enhance responsiveness to threats.",
+        "Intercambio de inteligencia",
+        "Mejorar la capacidad de respuesta ante las amenazas.",
+        "Compartilhamento de inteligência",
+        "Aprimorar a capacidade de resposta às ameaças.",
     ),
     FocusAreaSpec(
         "joint-exercises",
         "Joint exercises",
         "Improve coordination among nations.",
+        "Ejercicios conjuntos",
+        "Mejorar la coordinación entre las naciones.",
+        "Exercícios conjuntos",
+        "Melhorar a coordenação entre as nações.",
     ),
     FocusAreaSpec(
         "cyber-defense",
         "Cyber defense",
         "Fortify digital infrastructure.",
+        "Ciberdefensa",
+        "Fortalecer la infraestructura digital.",
+        "Defesa cibernética",
+        "Fortalecer a infraestrutura digital.",
     ),
     FocusAreaSpec(
         "community-engagement",
         "Community engagement",
         "Build public trust and support.",
+        "Participación comunitaria",
+        "Generar confianza y apoyo de la población.",
+        "Engajamento comunitário",
+        "Construir a confiança e o apoio da população.",
     ),
     FocusAreaSpec(
         "counter-narcotics",
         "Counter-narcotics",
         "Coordinated operations to combat drug trafficking organisations "
         "disrupting regional stability.",
+        "Lucha contra el narcotráfico",
+        "Operaciones coordinadas contra las organizaciones de narcotráfico que "
+        "alteran la estabilidad regional.",
+        "Combate ao narcotráfico",
+        "Operações coordenadas contra as organizações de narcotráfico que "
+        "comprometem a estabilidade regional.",
     ),
     FocusAreaSpec(
         "disaster-response",
         "Disaster response",
         "Response strategies for natural disasters that can threaten national "
         "security.",
+        "Respuesta ante desastres",
+        "Estrategias de respuesta ante desastres naturales que pueden amenazar "
+        "la seguridad nacional.",
+        "Resposta a desastres",
+        "Estratégias de resposta a desastres naturais que podem ameaçar a "
+        "segurança nacional.",
     ),
     FocusAreaSpec(
         "defense-procurement",
         "Defense procurement",
         "Reduced costs and enhanced regional capabilities.",
+        "Adquisiciones de defensa",
+        "Menores costos y mayores capacidades regionales.",
+        "Aquisições de defesa",
+        "Custos menores e capacidades regionais ampliadas.",
     ),
     FocusAreaSpec(
         "research-and-development",
         "Research and development",
         "Innovation in defense technologies tailored to regional needs.",
+        "Investigación y desarrollo",
+        "Innovación en tecnologías de defensa adaptadas a las necesidades regionales.",
+        "Pesquisa e desenvolvimento",
+        "Inovação em tecnologias de defesa adaptadas às necessidades regionais.",
     ),
     FocusAreaSpec(
         "humanitarian-assistance",
         "Humanitarian assistance",
         "Strengthening unity and cooperation during crises.",
+        "Asistencia humanitaria",
+        "Fortalecer la unidad y la cooperación durante las crisis.",
+        "Assistência humanitária",
+        "Fortalecer a união e a cooperação durante as crises.",
     ),
     FocusAreaSpec(
         "technology-transfer",
         "Technology transfer",
         "Access to advanced military technologies to uplift regional defense "
         "capabilities.",
+        "Transferencia de tecnología",
+        "Acceso a tecnologías militares avanzadas para elevar las capacidades "
+        "de defensa regionales.",
+        "Transferência de tecnologia",
+        "Acesso a tecnologias militares avançadas para elevar as capacidades de"
+        " defesa regionais.",
     ),
     FocusAreaSpec(
         "organised-crime",
         "Organised crime",
         "Transnational criminal organisations: their networks, finances and "
         "violence across borders.",
+        "Crimen organizado",
+        "Organizaciones criminales transnacionales: sus redes, sus finanzas y "
+        "su violencia a través de las fronteras.",
+        "Crime organizado",
+        "Organizações criminosas transnacionais: suas redes, suas finanças e "
+        "sua violência através das fronteiras.",
     ),
 )
 

@@ -6,9 +6,12 @@ them) in a fixed number of queries, whatever the number of versions. Values that
 to records not released to ``user`` are not named.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 NOT_RELEASED = _("(a record not released to you)")
@@ -110,6 +113,11 @@ def record_changes(record, *, user, limit=200):
             return str(dict(f.flatchoices).get(value, value))
         if isinstance(f, models.BooleanField):
             return str(_("Yes") if value else _("No"))
+        # Dates as the reader's locale writes them, never ISO.
+        if isinstance(value, datetime.datetime):
+            return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        if isinstance(value, datetime.date):
+            return date_format(value, "DATE_FORMAT")
         return str(value)
 
     def changed(f, old, new):

@@ -69,8 +69,14 @@ def owned_recommendations(user, *, today=None):
 
 def unanswered_invitations(user, *, now=None):
     """``user``'s invitations to upcoming meetings released to them that they have
-    not answered, the soonest meeting first."""
-    meetings = AssessmentMeeting.objects.visible_to(user).upcoming(now=now)
+    not answered, the soonest meeting first; none to a meeting that has started
+    (answers close at the start)."""
+    now = now or timezone.now()
+    meetings = (
+        AssessmentMeeting.objects.visible_to(user)
+        .upcoming(now=now)
+        .filter(starts_at__gt=now)
+    )
     return (
         Invitation.objects.filter(
             user=user,

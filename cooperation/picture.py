@@ -106,7 +106,7 @@ class Picture:
 
 
 def active_focus_areas():
-    return list(FocusArea.objects.filter(is_active=True).order_by("name"))
+    return list(FocusArea.objects.filter(is_active=True).in_display_order())
 
 
 def regional_picture(

@@ -13,6 +13,7 @@ from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db import DEFAULT_DB_ALIAS
+from django.utils.translation import pgettext_lazy
 
 VIEWER = "Viewer"
 EDITOR = "Editor"
@@ -21,6 +22,24 @@ COORDINATOR = "Coordinator"
 ADMINISTRATOR = "Administrator"
 
 ALL = (VIEWER, EDITOR, SCHEDULER, COORDINATOR, ADMINISTRATOR)
+
+# The roles' names as the reader sees them; the group's own name is the English one
+# the code and the database know it by.
+LABELS = {
+    VIEWER: pgettext_lazy("role", "Viewer"),
+    EDITOR: pgettext_lazy("role", "Editor"),
+    SCHEDULER: pgettext_lazy("role", "Scheduler"),
+    COORDINATOR: pgettext_lazy("role", "Coordinator"),
+    ADMINISTRATOR: pgettext_lazy("role", "Administrator"),
+}
+
+
+def role_label(group):
+    """The name of role ``group`` (a Group or its name) in the reader's language;
+    a group that is not one of the portal's roles keeps its own name."""
+    name = getattr(group, "name", group)
+    return str(LABELS.get(name, name))
+
 
 READ = [
     "nation",

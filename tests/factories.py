@@ -66,6 +66,7 @@ class InitiativeFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Initiative {n}")
+    language = "en"
     kind = models.Initiative.Kind.JOINT_TASK_FORCE
     summary = "Coordinated operations against trafficking networks."
     objectives = "Disrupt shipments."
@@ -96,6 +97,7 @@ class AssessmentMeetingFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Situation assessment {n}")
+    language = "en"
     starts_at = factory.LazyFunction(
         lambda: timezone.now() + datetime.timedelta(days=7)
     )
@@ -129,6 +131,7 @@ class SituationAssessmentFactory(factory.django.DjangoModelFactory):
     nation = factory.SubFactory(NationFactory)
     focus_area = factory.SubFactory(FocusAreaFactory)
     primary_concern = "Cocaine"
+    language = "en"
     trend = models.SituationAssessment.Trend.INCREASING
     threat_level = models.SituationAssessment.ThreatLevel.HIGH
     summary = "Production rising, higher export levels."
@@ -165,6 +168,7 @@ class RecommendationFactory(factory.django.DjangoModelFactory):
 
     reference = factory.Sequence(lambda n: f"REC-1999-{n + 1:04d}")
     title = factory.Sequence(lambda n: f"Recommendation {n}")
+    language = "en"
     description = "Share interdiction data within 24 hours."
     focus_area = factory.SubFactory(FocusAreaFactory)
     owner = factory.SubFactory(UserFactory)
@@ -334,3 +338,41 @@ class DocumentVersionFactory(factory.django.DjangoModelFactory):
     content_type = "application/pdf"
     sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.content).hexdigest())
     uploaded_by = factory.SelfAttribute("document.uploaded_by")
+
+
+def minutes_form_data(
+    meeting, *, minutes="", attendance=None, outcomes=None, version=None
+):
+    """What the minutes page posts for ``meeting``: the free text, the version it
+    was loaded from (the stored one unless given), and one row per invitation
+    (``attendance``: {invitation: (attendance, represented by)}) and per agenda
+    item (``outcomes``: {item: (decision, discussion, follow-up)}); rows not
+    named post what is stored."""
+    attendance = {key.pk: value for key, value in (attendance or {}).items()}
+    outcomes = {key.pk: value for key, value in (outcomes or {}).items()}
+    stored = models.AssessmentMeeting.objects.get(pk=meeting.pk)
+    data = {
+        "minutes": minutes,
+        "version": str(stored.version) if version is None else version,
+    }
+    invitations = list(
+        models.Invitation.objects.filter(meeting=stored).by_attendee_name()
+    )
+    items = list(stored.agenda_items.order_by("position", "pk"))
+    for prefix, rows in (("attendance", invitations), ("outcomes", items)):
+        data[f"{prefix}-TOTAL_FORMS"] = str(len(rows))
+        data[f"{prefix}-INITIAL_FORMS"] = str(len(rows))
+    for index, invitation in enumerate(invitations):
+        value = attendance.get(
+            invitation.pk, (invitation.attendance, invitation.represented_by)
+        )
+        data[f"attendance-{index}-id"] = str(invitation.pk)
+        data[f"attendance-{index}-attendance"] = value[0]
+        data[f"attendance-{index}-represented_by"] = value[1]
+    for index, item in enumerate(items):
+        value = outcomes.get(item.pk, (item.decision, item.discussion, item.follow_up))
+        data[f"outcomes-{index}-id"] = str(item.pk)
+        names = ("decision", "discussion", "follow_up")
+        for name, text in zip(names, value, strict=True):
+            data[f"outcomes-{index}-{name}"] = text
+    return data

@@ -3,6 +3,7 @@ download, new versions and soft deletion; who may; what may be uploaded (by cont
 and how large; releasability of the files."""
 
 import io
+import re
 import struct
 import zipfile
 import zlib
@@ -212,14 +213,40 @@ def test_download_streams_the_file_as_a_safe_attachment(client, editor, recommen
     assert "private" in response["Cache-Control"]
 
 
+def test_a_write_that_fails_after_the_file_is_stored_leaves_no_file_and_no_row(
+    editor, recommendation
+):
+    root = Path(settings.PORTAL_DOCUMENTS_ROOT)
+    files_before = sorted(root.rglob("*")) if root.exists() else []
+
+    with (
+        mock.patch.object(
+            document_services.notifications,
+            "notify_document_added",
+            side_effect=RuntimeError("the notification failed"),
+        ),
+        pytest.raises(RuntimeError),
+    ):
+        add(recommendation, editor, name="evidence.pdf")
+
+    assert not Document.objects.exists()
+    assert not DocumentVersion.objects.exists()
+    files_after = sorted(root.rglob("*")) if root.exists() else []
+    assert [p for p in files_after if p.is_file()] == [
+        p for p in files_before if p.is_file()
+    ]
+
+
 def test_files_are_stored_in_the_documents_storage_never_under_the_users_name(
     editor, recommendation
 ):
     document = add(recommendation, editor, name="secret-plan.pdf")
+    again = add(recommendation, editor, name="secret-plan.pdf")
     version = document.versions.get()
 
     assert "secret" not in version.file.name
-    assert version.file.name.startswith(f"documents/{document.pk}/1-")
+    assert re.fullmatch(r"documents/[0-9a-f]{32}", version.file.name)
+    assert again.versions.get().file.name != version.file.name
     stored = Path(settings.PORTAL_DOCUMENTS_ROOT) / version.file.name
     assert stored.read_bytes() == MINIMAL_PDF
     assert not str(stored).startswith(str(settings.BASE_DIR / "private"))

@@ -1016,8 +1016,15 @@ def test_the_meeting_page_offers_no_answer_buttons_once_the_meeting_is_over(
 
     assert rsvp not in content
     assert "This meeting is over; answers can no longer be given or changed." in content
+    # Answers close at the start: a meeting under way offers none either.
     AssessmentMeeting.objects.filter(pk=meeting.pk).update(
         ends_at=timezone.now() + datetime.timedelta(hours=1)
+    )
+    content = signed_in.get(meeting.get_absolute_url()).content.decode()
+    assert rsvp not in content
+    assert "This meeting has started; answers can no longer be given" in content
+    AssessmentMeeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() + datetime.timedelta(minutes=30)
     )
     assert rsvp in signed_in.get(meeting.get_absolute_url()).content.decode()
 

@@ -690,17 +690,23 @@ def test_initiative_saves_the_chosen_owner_and_refuses_an_inactive_one(
 
 
 class _Fields(HTMLParser):
-    """The values a browser posts for a page's form, as rendered."""
+    """The values a browser posts for a page's form, as rendered (the forms in
+    ``<main>``: not the navigation bar's language and search forms)."""
 
     def __init__(self, html):
         super().__init__()
         self.data = {}
         self._select = None
         self._textarea = None
+        self._in_main = False
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if tag == "main":
+            self._in_main = True
+        if not self._in_main:
+            return
         name = attrs.get("name")
         if tag == "input" and name and attrs.get("type") not in ("submit", "button"):
             if attrs.get("type") in ("checkbox", "radio"):
@@ -721,6 +727,8 @@ class _Fields(HTMLParser):
             self.data[self._textarea] += data
 
     def handle_endtag(self, tag):
+        if tag == "main":
+            self._in_main = False
         if tag == "select":
             self._select = None
         elif tag == "textarea":

@@ -391,9 +391,9 @@ def test_planning_a_series_reads_the_same_queries_for_any_number_of_occurrences(
     details = series_details(colombia, attendee)
     repeat = meeting_services.Repeat(frequency="weekly", count=count)
 
-    # The series' three check constraints (a query and its savepoint pair each),
+    # The series' four check constraints (a query and its savepoint pair each),
     # then the meetings the occurrences could overlap (none: nothing prefetched).
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(13):
         plan = meeting_services.meeting_plan(
             details=details, acting_user=actor, repeat=repeat
         )

@@ -672,8 +672,8 @@ def test_holiday_warning_must_be_confirmed_before_the_series_is_saved(
     assert not MeetingSeries.objects.exists()
     page = first.content.decode()
     assert 'role="alert"' in page
-    assert "2027-04-21 is a public holiday in Brazil: Tiradentes." in page
-    assert "Occurrence 2 of 4, 2027-04-21 10:00 America/Sao_Paulo" in page
+    assert "April 21, 2027 is a public holiday in Brazil: Tiradentes" in page
+    assert "Occurrence 2 of 4, April 21, 2027, 10 a.m. America/Sao_Paulo" in page
     assert "I have read these warnings and want to schedule anyway" in page
     assert [w["code"] for w in first.context["warnings"]] == ["holiday"]
     digest = first.context["confirm"]["warnings_digest"].value()
@@ -1091,10 +1091,15 @@ def test_minutes_are_drafted_published_and_then_locked(
     publish_url = reverse("cooperation:meeting-minutes-publish", args=[meeting.pk])
     client.force_login(brazilian_user)
     assert publish_url not in client.get(meeting.get_absolute_url()).content.decode()
-    assert client.post(minutes_url, {"minutes": "Forged"}).status_code == 403
+    forged = factories.minutes_form_data(meeting, minutes="Forged")
+    assert client.post(minutes_url, forged).status_code == 403
+    assert client.get(minutes_url).status_code == 403
 
     client.force_login(scheduler)
-    response = client.post(minutes_url, {"minutes": "Agreed to share radar data."})
+    response = client.post(
+        minutes_url,
+        factories.minutes_form_data(meeting, minutes="Agreed to share radar data."),
+    )
     assert response.status_code == 302
     page = client.get(meeting.get_absolute_url()).content.decode()
     assert "Publish minutes" in page
@@ -1114,7 +1119,8 @@ def test_minutes_are_drafted_published_and_then_locked(
     assert "Correct minutes" not in page
     assert publish_url not in page
     # Locked: a change permission is not enough to edit published minutes.
-    assert client.post(minutes_url, {"minutes": "Rewritten"}).status_code == 403
+    rewritten = factories.minutes_form_data(meeting, minutes="Rewritten")
+    assert client.post(minutes_url, rewritten).status_code == 403
     meeting.refresh_from_db()
     assert meeting.minutes == "Agreed to share radar data."
 
@@ -1122,10 +1128,8 @@ def test_minutes_are_drafted_published_and_then_locked(
     scheduler = type(scheduler).objects.get(pk=scheduler.pk)
     client.force_login(scheduler)
     assert "Correct minutes" in client.get(meeting.get_absolute_url()).content.decode()
-    assert (
-        client.post(minutes_url, {"minutes": "Agreed to share data."}).status_code
-        == 302
-    )
+    corrected = factories.minutes_form_data(meeting, minutes="Agreed to share data.")
+    assert client.post(minutes_url, corrected).status_code == 302
     meeting.refresh_from_db()
     assert meeting.minutes == "Agreed to share data."
     old_texts = set(meeting.history.values_list("minutes", flat=True))
@@ -1140,11 +1144,14 @@ def test_draft_minutes_are_hidden_from_readers(client, brazilian_user):
     assert "The minutes have not been published yet." in page
 
 
-@pytest.mark.parametrize("minutes", ["", "   ", "x" * 50_001])
+@pytest.mark.parametrize("minutes", ["x" * 50_001])
 def test_minutes_form_rejects_bad_input(scheduler_client, minutes):
+    # Empty draft text is allowed now (attendance and outcomes may come first);
+    # emptying published minutes is refused (tests/test_structured_minutes.py).
     meeting = factories.AssessmentMeetingFactory(minutes="Kept.")
     response = scheduler_client.post(
-        reverse("cooperation:meeting-minutes", args=[meeting.pk]), {"minutes": minutes}
+        reverse("cooperation:meeting-minutes", args=[meeting.pk]),
+        factories.minutes_form_data(meeting, minutes=minutes),
     )
     assert response.status_code == 400
     assert "minutes" in response.context["minutes_form"].errors

@@ -20,6 +20,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
+from cooperation.forms.minutes import AttendanceForm
 from cooperation.models import (
     AgendaItem,
     AssessmentMeeting,
@@ -379,7 +380,7 @@ def test_database_refuses_a_second_focus_area_of_the_same_name():
 def test_form_reports_a_second_focus_area_of_the_same_name():
     factories.FocusAreaFactory(name="Drugs", slug="drugs")
     form = FocusAreaForm(data={"name": "Drugs", "slug": "narcotics"})
-    assert_form_reports(form, "name", "Focus area with this Name already exists.")
+    assert_form_reports(form, "name", "Focus area with this Name (English) already exists.")
 
 
 @covers_unique("FocusArea.slug", DATABASE)
@@ -1102,6 +1103,75 @@ def test_form_reports_inviting_the_same_person_twice():
     assert InvitationForm(data={**data, "user": other.pk}).is_valid()
 
 
+@covers("invitation_attendance_valid", DATABASE)
+def test_database_refuses_an_unknown_attendance():
+    invitation = factories.InvitationFactory()
+    with refused_by_constraint("invitation_attendance_valid"):
+        Invitation.objects.filter(pk=invitation.pk).update(attendance="late")
+    invitation.refresh_from_db()
+    assert invitation.attendance == ""
+
+
+@covers("invitation_attendance_valid", FORM)
+def test_form_reports_an_unknown_attendance():
+    invitation = factories.InvitationFactory()
+    form = AttendanceForm(
+        data={"attendance": "late", "represented_by": ""}, instance=invitation
+    )
+    assert not form.is_valid()
+    assert set(form.errors) == {"attendance"}
+    invitation = Invitation.objects.get(pk=invitation.pk)
+    invitation.attendance = "late"
+    assert_constraint_reports(invitation, "invitation_attendance_valid")
+    assert AttendanceForm(
+        data={"attendance": "absent", "represented_by": ""}, instance=invitation
+    ).is_valid()
+
+
+@covers("invitation_represented_by_named", DATABASE)
+@pytest.mark.parametrize(
+    ("attendance", "name"),
+    [("represented", ""), ("present", "María López"), ("", "María López")],
+)
+def test_database_refuses_a_representative_out_of_place(attendance, name):
+    invitation = factories.InvitationFactory()
+    with refused_by_constraint("invitation_represented_by_named"):
+        Invitation.objects.filter(pk=invitation.pk).update(
+            attendance=attendance, represented_by=name
+        )
+    Invitation.objects.filter(pk=invitation.pk).update(
+        attendance="represented", represented_by="María López"
+    )
+
+
+@covers("invitation_represented_by_named", FORM)
+@pytest.mark.parametrize(
+    ("attendance", "name", "message"),
+    [
+        ("represented", "  ", "Name who represented this attendee."),
+        (
+            "present",
+            "María López",
+            "Only a represented attendee has a representative: choose “Represented” "
+            "or leave the name empty.",
+        ),
+    ],
+)
+def test_form_reports_a_representative_out_of_place(attendance, name, message):
+    invitation = factories.InvitationFactory()
+    form = AttendanceForm(
+        data={"attendance": attendance, "represented_by": name}, instance=invitation
+    )
+    assert_form_reports(form, "represented_by", message)
+    stored = Invitation.objects.get(pk=invitation.pk)
+    stored.attendance, stored.represented_by = attendance, name.strip()
+    assert_constraint_reports(stored, "invitation_represented_by_named")
+    assert AttendanceForm(
+        data={"attendance": "represented", "represented_by": "María López"},
+        instance=stored,
+    ).is_valid()
+
+
 @covers("user_unique_calendar_token", DATABASE)
 def test_database_refuses_two_users_with_the_same_calendar_token():
     factories.UserFactory(calendar_token_hash="a" * 64)
@@ -1669,3 +1739,102 @@ def test_full_clean_reports_two_saved_filters_of_one_name_on_one_list():
     with pytest.raises(ValidationError) as excinfo:
         again.full_clean()
     assert "You already have a saved filter of that name." in excinfo.value.messages
+
+
+# ------------------------------------------------- working days and recurrences
+
+WorkingDaysForm = forms.modelform_factory(
+    Nation, fields=[*NATION_FIELDS, "weekend_days", "workday_start", "workday_end"]
+)
+
+
+def working_days_data(**overrides):
+    defaults = {
+        "weekend_days": ["5", "6"],
+        "workday_start": "08:00",
+        "workday_end": "18:00",
+    }
+    return nation_data(**{**defaults, **overrides})
+
+
+@covers("nation_weekend_days", DATABASE)
+@pytest.mark.parametrize("bad_days", ["0123456", "65", "7", "5,6"])
+def test_database_refuses_a_week_without_working_days_or_bad_digits(colombia, bad_days):
+    with refused_by_constraint("nation_weekend_days"):
+        Nation.objects.filter(pk=colombia.pk).update(weekend_days=bad_days)
+    colombia.refresh_from_db()
+    assert colombia.weekend_days == "56"
+
+
+@covers("nation_weekend_days", FORM)
+def test_form_reports_a_week_without_working_days():
+    message = "At least one day of the week must be a working day."
+    every_day = working_days_data(weekend_days=list("0123456"))
+    assert_form_reports(WorkingDaysForm(data=every_day), "weekend_days", message)
+    assert WorkingDaysForm(data=working_days_data(weekend_days=[])).is_valid()
+    assert_full_clean_reports(
+        Nation(**nation_data(weekend_days="0123456")), "weekend_days", message
+    )
+    assert_constraint_reports(
+        Nation(**nation_data(weekend_days="0123456")), "nation_weekend_days"
+    )
+
+
+@covers("nation_workday_order", DATABASE)
+def test_database_refuses_a_working_day_ending_before_it_starts(colombia):
+    with refused_by_constraint("nation_workday_order"):
+        Nation.objects.filter(pk=colombia.pk).update(
+            workday_start=datetime.time(18), workday_end=datetime.time(18)
+        )
+    colombia.refresh_from_db()
+    assert colombia.workday_end == datetime.time(18)
+    assert colombia.workday_start == datetime.time(8)
+
+
+@covers("nation_workday_order", FORM)
+def test_form_reports_a_working_day_ending_before_it_starts():
+    message = "The working day must end after it starts."
+    data = working_days_data(workday_start="18:00", workday_end="09:00")
+    assert_form_reports(WorkingDaysForm(data=data), "workday_end", message)
+    assert WorkingDaysForm(data=working_days_data(workday_start="07:00")).is_valid()
+    bad = nation_data(workday_start=datetime.time(18), workday_end=datetime.time(9))
+    assert_full_clean_reports(Nation(**bad), "workday_end", message)
+    assert_constraint_reports(Nation(**bad), "nation_workday_order")
+
+
+RecurrenceForm = forms.modelform_factory(
+    MeetingSeries,
+    fields=[*SeriesForm.base_fields, "week_of_month", "weekday"],
+)
+
+
+@covers("series_week_of_month_and_weekday", DATABASE)
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"week_of_month": 1, "weekday": None},
+        {"week_of_month": None, "weekday": 1},
+        {"week_of_month": 5, "weekday": 1},
+        {"week_of_month": 1, "weekday": 7},
+        {"week_of_month": 1, "weekday": 1, "frequency": "weekly"},
+    ],
+)
+def test_database_refuses_half_or_bad_week_of_the_month(fields):
+    series = factories.MeetingSeriesFactory(frequency="monthly")
+    with refused_by_constraint("series_week_of_month_and_weekday"):
+        MeetingSeries.objects.filter(pk=series.pk).update(**fields)
+    MeetingSeries.objects.filter(pk=series.pk).update(week_of_month=-1, weekday=3)
+    series.refresh_from_db()
+    assert (series.week_of_month, series.weekday) == (-1, 3)
+
+
+@covers("series_week_of_month_and_weekday", FORM)
+def test_form_reports_a_week_of_the_month_without_a_weekday():
+    message = "Choose both the week of the month and the day of the week."
+    data = series_data(week_of_month=1, weekday="")
+    assert_form_reports(RecurrenceForm(data=data), "__all__", message)
+    assert RecurrenceForm(data=series_data(week_of_month=1, weekday=1)).is_valid()
+    series = factories.MeetingSeriesFactory.build(
+        created_by=factories.UserFactory(), week_of_month=1, weekday=None
+    )
+    assert_constraint_reports(series, "series_week_of_month_and_weekday")

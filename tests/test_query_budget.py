@@ -99,6 +99,10 @@ PAGES = {
     "meeting-recommendation-create": Page(
         "meeting-recommendation-create", ("meeting",)
     ),
+    "meeting-recommendation-create outcome": Page(
+        "meeting-recommendation-create", ("meeting",), query="agenda_item={item}"
+    ),
+    "meeting-minutes": Page("meeting-minutes", ("meeting",)),
     "calendar": Page("calendar", query="month={meeting_month}"),
     "calendar-subscription": Page("calendar-subscription"),
     "calendar-feed": Page("calendar-feed", ("feed_token",)),
@@ -134,7 +138,6 @@ NOT_PAGES = {
     "saved-filter-delete": "POST only (its button is in the navigation bar's menu)",
     "meeting-rsvp": "POST only",
     "meeting-cancel": "POST only",
-    "meeting-minutes": "POST only",
     "meeting-minutes-publish": "POST only",
     "recommendation-transition": "POST only (its form is on the detail page)",
     "recommendation-progress": "POST only (its form is on the detail page)",
@@ -151,8 +154,8 @@ REFUSED_TO_LIAISON = {
     "meeting-edit",
     "meeting-find-time",
     "meeting-find-time search",
-    # Documents of a meeting are added by its Schedulers and Coordinators.
-    "meeting-document-add",
+    # The minutes are recorded by who may change the meeting.
+    "meeting-minutes",
 }
 
 # Exact queries of one request, cold. Every signed-in page starts with the session,
@@ -170,7 +173,8 @@ QUERIES = {
     # the liaison (an Editor publishes no minutes).
     "dashboard":                       {COORDINATOR: 22, LIAISON: 20},
     "my-work":                         {COORDINATOR: 14, LIAISON: 12},
-    "profile":                         {COORDINATOR:  5, LIAISON:  5},
+    # The profile names the user's roles (their groups: one query).
+    "profile":                         {COORDINATOR:  6, LIAISON:  6},
     "notification-list":               {COORDINATOR:  5, LIAISON:  5},
     "search":                          {COORDINATOR: 11, LIAISON: 11},
     "lookup-users":                    {COORDINATOR:  3, LIAISON:  3},
@@ -192,12 +196,14 @@ QUERIES = {
     "initiative-edit":                 {COORDINATOR: 14, LIAISON: 12},
     "meeting-list":                    {COORDINATOR: 10, LIAISON: 10},
     "meeting-list csv":                {COORDINATOR:  7, LIAISON:  7},
-    "meeting-create":                  {COORDINATOR:  8, LIAISON:  6},
+    # The meeting form's time-zone picker lists the partner nations' zones first:
+    # one query for the active nations' zones (create and edit).
+    "meeting-create":                  {COORDINATOR:  9, LIAISON:  6},
     "meeting-find-time":               {COORDINATOR:  7, LIAISON:  6},
     "meeting-find-time search":        {COORDINATOR:  8, LIAISON:  6},
     "meeting-detail":                  {COORDINATOR: 14, LIAISON: 14},
     "meeting-ics":                     {COORDINATOR:  6, LIAISON:  6},
-    "meeting-edit":                    {COORDINATOR: 17, LIAISON:  6},
+    "meeting-edit":                    {COORDINATOR: 18, LIAISON:  6},
     "meeting-history":                 {COORDINATOR: 12, LIAISON: 12},
     "meeting-briefing":                {COORDINATOR: 15, LIAISON: 15},
     "assessment-create":               {COORDINATOR:  9, LIAISON:  9},
@@ -205,6 +211,10 @@ QUERIES = {
     "evaluation-create":               {COORDINATOR:  7, LIAISON:  7},
     "evaluation-edit":                 {COORDINATOR:  9, LIAISON:  9},
     "meeting-recommendation-create":   {COORDINATOR: 11, LIAISON: 10},
+    # From an outcome: the agenda item read (one query) to fill in the form.
+    "meeting-recommendation-create outcome": {COORDINATOR: 12, LIAISON: 11},
+    # The meeting, its invitations and agenda items (one query each).
+    "meeting-minutes":                 {COORDINATOR:  9, LIAISON:  7},
     "calendar":                        {COORDINATOR:  7, LIAISON:  7},
     "calendar-subscription":           {COORDINATOR:  4, LIAISON:  4},
     "calendar-feed":                   {COORDINATOR:  7, LIAISON:  7},
@@ -257,7 +267,9 @@ def world(colombia, brazil, united_states, colombian_user):
         chair=coordinator,
     )
     meeting.nations.set([colombia, brazil])
-    factories.AgendaItemFactory(meeting=meeting, position=1)
+    item = factories.AgendaItemFactory(
+        meeting=meeting, position=1, decision="Share data.", follow_up="Draft a MoU."
+    )
     factories.AgendaItemFactory(meeting=meeting, position=2)
     factories.InvitationFactory(meeting=meeting, user=liaison)
     factories.InvitationFactory(meeting=meeting, user=coordinator)
@@ -323,6 +335,7 @@ def world(colombia, brazil, united_states, colombian_user):
         "nation": colombia.iso_alpha2,
         "initiative": initiative.pk,
         "meeting": meeting.pk,
+        "item": item.pk,
         "meeting_month": f"{meeting_day:%Y-%m}",
         "assessment": assessment.pk,
         "evaluation": evaluation.pk,

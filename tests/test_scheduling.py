@@ -7,6 +7,7 @@ import zoneinfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import formats
 
 from cooperation.models import AssessmentMeeting
 from cooperation.services.scheduling import meeting_check, meeting_find_slots
@@ -74,24 +75,34 @@ def portugal(db):
 # ------------------------------------------------------------------------ holidays
 
 
+def working_day_before(day):
+    """The Monday–Friday before ``day`` (the day before a Monday is a weekend day)."""
+    day -= datetime.timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= datetime.timedelta(days=1)
+    return day
+
+
 @pytest.mark.parametrize(
     ("day", "name"),
     [
-        (datetime.date(2026, 7, 20), "Independencia"),
-        (datetime.date(2026, 12, 8), "Inmaculada Concepción"),
+        # Named in the reader's language (English here; test_content_language.py
+        # reads them in Spanish and Portuguese).
+        (datetime.date(2026, 7, 20), "Independence Day"),
+        (datetime.date(2026, 12, 8), "Immaculate Conception"),
     ],
 )
-def test_a_colombian_holiday_warns_with_its_name_and_the_day_before_does_not(
+def test_a_colombian_holiday_warns_with_its_name_and_the_working_day_before_does_not(
     colombia, day, name
 ):
     on_the_day = check(bogota(day.year, day.month, day.day, 10), nations=[colombia])
-    eve = day - datetime.timedelta(days=1)
+    eve = working_day_before(day)
     day_before = check(bogota(eve.year, eve.month, eve.day, 10), nations=[colombia])
 
     assert codes(on_the_day) == ["holiday"]
     assert name in on_the_day[0].message
     assert "Colombia" in on_the_day[0].message
-    assert day.isoformat() in on_the_day[0].message
+    assert formats.date_format(day) in on_the_day[0].message  # the locale's, not ISO
     assert day_before == []
 
 
@@ -99,19 +110,17 @@ def test_a_colombian_holiday_warns_with_its_name_and_the_day_before_does_not(
     ("day", "name"),
     [
         (datetime.date(2027, 4, 21), "Tiradentes"),
-        (datetime.date(2026, 9, 7), "Independência do Brasil"),
+        (datetime.date(2026, 9, 7), "Independence Day"),
     ],
 )
-def test_a_brazilian_holiday_warns_with_its_name_and_the_day_before_does_not(
+def test_a_brazilian_holiday_warns_with_its_name_and_the_working_day_before_does_not(
     brazil, day, name
 ):
     def sao_paulo_10am(date):
         return at(date.year, date.month, date.day, 10, zone="America/Sao_Paulo")
 
     on_the_day = check(sao_paulo_10am(day), nations=[brazil])
-    day_before = check(
-        sao_paulo_10am(day - datetime.timedelta(days=1)), nations=[brazil]
-    )
+    day_before = check(sao_paulo_10am(working_day_before(day)), nations=[brazil])
 
     assert codes(on_the_day) == ["holiday"]
     assert name in on_the_day[0].message
@@ -126,7 +135,7 @@ def test_a_holiday_in_one_of_two_nations_warns_for_that_nation_only(colombia, br
     brazilian_holiday = check(bogota(2026, 9, 7, 10), nations=[colombia, brazil])
 
     assert of_code(colombian_holiday, "holiday") == [
-        "2026-07-20 is a public holiday in Colombia: Día de la Independencia."
+        "July 20, 2026 is a public holiday in Colombia: Independence Day."
     ]
     assert codes(colombian_holiday) == ["holiday"]
     assert codes(brazilian_holiday) == ["holiday"]
@@ -143,7 +152,7 @@ def test_the_holiday_is_judged_on_the_local_date_not_the_utc_date(colombia, braz
     eve_in_sao_paulo = at(2026, 9, 7, 1)
 
     assert of_code(check(late_on_the_holiday, nations=[colombia]), "holiday") == [
-        "2026-07-20 is a public holiday in Colombia: Día de la Independencia."
+        "July 20, 2026 is a public holiday in Colombia: Independence Day."
     ]
     assert of_code(check(eve_in_bogota, nations=[colombia]), "holiday") == []
     assert of_code(check(eve_in_sao_paulo, nations=[brazil]), "holiday") == []
@@ -154,7 +163,7 @@ def test_a_meeting_running_past_local_midnight_into_a_holiday_warns(colombia):
     warnings = check(bogota(2026, 7, 19, 23), hours=2, nations=[colombia])
 
     assert len(of_code(warnings, "holiday")) == 1
-    assert "2026-07-20" in of_code(warnings, "holiday")[0]
+    assert "July 20, 2026" in of_code(warnings, "holiday")[0]
 
 
 # ------------------------------------------------------------------------ overlaps
@@ -372,6 +381,7 @@ def test_find_slots_puts_a_free_slot_first_and_orders_by_warnings_then_time(
         last_day=datetime.date(2026, 12, 8),
         time_zone="America/Bogota",
         limit=500,
+        per_day=None,
     )
     zone = zoneinfo.ZoneInfo("America/Bogota")
     local_starts = [slot.starts_at.astimezone(zone) for slot in slots]
@@ -428,6 +438,7 @@ def test_find_slots_steps_from_midnight_in_the_meetings_zone(colombia):
         last_day=datetime.date(2026, 6, 8),
         time_zone="America/Bogota",
         limit=100,
+        per_day=None,
     )
     starts = sorted(slot.starts_at for slot in slots)
 
@@ -444,6 +455,7 @@ def test_find_slots_skips_candidates_before_not_before(colombia):
         last_day=datetime.date(2026, 6, 8),
         time_zone="America/Bogota",
         limit=100,
+        per_day=None,
         not_before=bogota(2026, 6, 8, 15, 10),
     )
 
@@ -463,6 +475,7 @@ def test_find_slots_sees_a_conflict_of_a_meeting_running_past_the_last_day(colom
         last_day=datetime.date(2026, 6, 8),
         time_zone="America/Bogota",
         limit=100,
+        per_day=None,
     )
     last = max(slots, key=lambda slot: slot.starts_at)
 

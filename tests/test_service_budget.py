@@ -340,8 +340,10 @@ MEETING = 3 + 1 + 3 + 3 + 3 + (2 + 3 + 4) + 11
 # An occurrence of a series: MEETING, and the FK check of its series and the check
 # of its number's uniqueness in the series.
 OCCURRENCE = 1 + 3 + MEETING
-# The series itself: 3 checks, its INSERT and history row.
-SERIES = 3 * 3 + 2
+# The series itself: 4 checks (savepoint, SELECT, release each; the fourth, the
+# week of the month with the weekday, added with "first Tuesday of the quarter"
+# repetitions), its INSERT and history row.
+SERIES = 4 * 3 + 2
 
 
 def in_a_month():
@@ -427,7 +429,7 @@ def test_meeting_create_of_a_series_queries_grow_per_occurrence(
 
     # By design each occurrence is a meeting of its own, saved, released and
     # notified as one (one INSERT, one outbox INSERT… per meeting): savepoint pair,
-    # SERIES (11), OCCURRENCE (37) per occurrence. 2: 87, 4: 161.
+    # SERIES (14), OCCURRENCE (37) per occurrence. 2: 90, 4: 164.
     with (
         django_capture_on_commit_callbacks(execute=False),
         django_assert_num_queries(2 + SERIES + occurrences * OCCURRENCE),
@@ -883,3 +885,41 @@ def test_user_end_sessions_queries_grow_per_session(
 
     assert ended == sessions
     assert not Session.objects.exists()
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_meeting_record_minutes_queries(
+    superuser, held_meeting, django_assert_num_queries, rows
+):
+    invitations = [
+        factories.InvitationFactory(meeting=held_meeting) for _ in range(rows)
+    ]
+    items = [
+        factories.AgendaItemFactory(meeting=held_meeting, position=position)
+        for position in range(rows)
+    ]
+    factories.InvitationFactory(meeting=held_meeting)  # left as it is
+    meeting = AssessmentMeeting.objects.get(pk=held_meeting.pk)
+
+    # Savepoint pair, the version locked, the meeting read again, its invitations,
+    # its agenda; the meeting's end-after-start check, UPDATE and history row (as
+    # meeting_save_minutes). Per attendance changed: its two checks (three each,
+    # with their savepoint), the UPDATE and its history row (8); per outcome: the
+    # duration check, the UPDATE and its history row (5). Unchanged rows: none.
+    with django_assert_num_queries(2 + 1 + 1 + 1 + 1 + 8 + rows * (8 + 5)):
+        meeting_services.meeting_record_minutes(
+            meeting=meeting,
+            version=str(meeting.version),
+            acting_user=superuser,
+            minutes="Agreed on patrols.",
+            attendance=[
+                meeting_services.AttendanceEntry(invitation.pk, "present")
+                for invitation in invitations
+            ],
+            outcomes=[
+                meeting_services.OutcomeEntry(item.pk, decision="Agreed.")
+                for item in items
+            ],
+        )
+
+    assert meeting.history.latest().history_change_reason == "Minutes recorded"

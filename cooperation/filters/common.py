@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q
 from django.forms.boundfield import BoundField
 
+from cooperation.models.nations import collation_key
 from cooperation.widgets import AutocompleteModelChoiceField
 
 # Radio and checkbox groups: ``{% filter_field %}`` styles each of their options.
@@ -77,7 +78,9 @@ class ReferenceChoiceIterator(django_filters.fields.ModelChoiceIterator):
             yield ("", field.empty_label)
         if field.null_label is not None:
             yield (field.null_value, field.null_label)
-        for obj in self.queryset.all():
+        # By the name the reader sees (a focus area's translation, a nation's CLDR
+        # name), which the database cannot sort by for every language.
+        for obj in sorted(self.queryset.all(), key=lambda obj: collation_key(str(obj))):
             yield self.choice(obj)
 
 

@@ -115,7 +115,7 @@ class InitiativeFilter(RecordFilterSet):
     focus_area = ReferenceChoiceFilter(
         label=_("Focus area"),
         field_name="focus_areas",
-        queryset=FocusArea.objects.order_by("name"),
+        queryset=FocusArea.objects.all(),
         to_field_name="slug",
         distinct=False,  # a focus area is linked to an initiative at most once
     )

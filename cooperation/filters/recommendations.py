@@ -38,6 +38,8 @@ from cooperation.models import (
     Nation,
     Recommendation,
 )
+from cooperation.models.language import column_suffix
+from cooperation.models.nations import collation_key, territory_name
 from cooperation.validators import validate_sane_year
 from cooperation.widgets import AutocompleteSelect
 
@@ -81,16 +83,28 @@ class ReferenceChoices:
         if self._rows is None:
             nations = (
                 Nation.objects.order_by()
-                .annotate(kind=Value("nation"))
-                .values_list("kind", "iso_alpha2", "name")
+                .annotate(kind=Value("nation"), name_es=Value(""), name_pt_br=Value(""))
+                .values_list("kind", "iso_alpha2", "name", "name_es", "name_pt_br")
             )
             areas = (
                 FocusArea.objects.order_by()
                 .annotate(kind=Value("focus_area"))
-                .values_list("kind", "slug", "name")
+                .values_list("kind", "slug", "name", "name_es", "name_pt_br")
             )
-            self._rows = list(nations.union(areas, all=True).order_by("kind", "name"))
-        return [(key, label) for row_kind, key, label in self._rows if row_kind == kind]
+            self._rows = list(nations.union(areas, all=True))
+        # Named in the reader's language (a nation by its CLDR name, a focus area by
+        # its translation) and sorted by that name.
+        suffix = column_suffix(None)
+        choices = []
+        for row_kind, key, name, name_es, name_pt_br in self._rows:
+            if row_kind != kind:
+                continue
+            if kind == "nation":
+                label = territory_name(key, name)
+            else:
+                label = {"_es": name_es, "_pt_br": name_pt_br}.get(suffix) or name
+            choices.append((key, label))
+        return sorted(choices, key=lambda choice: collation_key(choice[1]))
 
 
 class NationCodeField(django_filters.fields.ChoiceField):

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperation import services
 from cooperation.models import Nation
+from cooperation.models.language import portal_language
 
 
 class ReleasabilityForm(forms.Form):
@@ -61,3 +62,20 @@ def release_kwargs(form):
         "released_to_all": form.cleaned_data["released_to_all"],
         "released_to": form.cleaned_data["released_to"],
     }
+
+
+class WrittenInMixin:
+    """The "Written in" (``language``) field of a record's form, optional: left out
+    of a post, the record keeps its language (a new one: its author's)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "language" in self.fields:
+            self.fields["language"].required = False
+
+    def clean_language(self):
+        return (
+            self.cleaned_data.get("language")
+            or self.instance.language
+            or portal_language()
+        )

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperation import services
 from cooperation.concurrency import VersionedFormMixin
+from cooperation.forms.common import WrittenInMixin
 from cooperation.models import FocusArea, Initiative, Nation, Participation, User
 from cooperation.widgets import UserChoiceField
 
@@ -35,13 +36,14 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class InitiativeForm(VersionedFormMixin, forms.ModelForm):
+class InitiativeForm(WrittenInMixin, VersionedFormMixin, forms.ModelForm):
     """An initiative; editing one carries the version it was loaded from."""
 
     class Meta:
         model = Initiative
         fields = [
             "title",
+            "language",
             "kind",
             "summary",
             "objectives",
@@ -76,7 +78,7 @@ class InitiativeForm(VersionedFormMixin, forms.ModelForm):
         self.fields["focus_areas"].queryset = (
             FocusArea.objects.filter(Q(is_active=True) | current_areas)
             .distinct()
-            .order_by("name")
+            .in_display_order()
         )
         self.fields["owner"].queryset = User.objects.filter(
             Q(is_active=True) | current_owner

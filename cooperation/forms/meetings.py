@@ -9,10 +9,13 @@ from django import forms
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.concurrency import VERSION_FIELD, VersionedFormMixin
+from cooperation.forms.common import WrittenInMixin
 from cooperation.models import (
     AgendaItem,
     AssessmentMeeting,
@@ -61,6 +64,34 @@ def time_zone_choices():
         if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "posix"))
     )
     return [("UTC", "UTC"), *((zone, zone.replace("_", " ")) for zone in zones)]
+
+
+def partner_zone_choices(choices, nations):
+    """``choices`` (a flat list of time zones) grouped for a picker: the zones of
+    the partner ``nations`` first, each named with its nations, then the others
+    (each zone once, so the one selected is never ambiguous)."""
+    labels = dict(choices)
+    names = {}
+    for nation in nations:
+        if nation.time_zone in labels:
+            names.setdefault(nation.time_zone, []).append(nation.display_name)
+    partner = [
+        (zone, f"{labels[zone]} ({', '.join(sorted(names[zone]))})")
+        for zone in sorted(names, key=lambda zone: labels[zone])
+    ]
+    if not partner:
+        return list(choices)
+    return [
+        (_("Partner nations"), partner),
+        (_("Other time zones"), [c for c in choices if c[0] not in names]),
+    ]
+
+
+def partner_nations():
+    """The active nations, for the partner zones of a time-zone picker."""
+    return list(
+        Nation.objects.filter(is_active=True).only("name", "iso_alpha2", "time_zone")
+    )
 
 
 def active_users(*, keep=()):
@@ -121,7 +152,7 @@ def localise(naive, zone):
     return aware.astimezone(datetime.UTC)
 
 
-class MeetingForm(VersionedFormMixin, forms.ModelForm):
+class MeetingForm(WrittenInMixin, VersionedFormMixin, forms.ModelForm):
     """A meeting, its start and end entered in the meeting's own time zone; editing
     one carries the version it was loaded from (``cooperation.concurrency``)."""
 
@@ -136,6 +167,7 @@ class MeetingForm(VersionedFormMixin, forms.ModelForm):
         model = AssessmentMeeting
         fields = [
             "title",
+            "language",
             "status",
             "time_zone",
             "starts_at",
@@ -158,7 +190,9 @@ class MeetingForm(VersionedFormMixin, forms.ModelForm):
         if zone_name in available_time_zones() and zone_name not in dict(choices):
             # A valid zone left out of the list (Etc/GMT+5…) stays selectable.
             choices.append((zone_name, zone_name))
-        self.fields["time_zone"].choices = choices
+        self.fields["time_zone"].choices = partner_zone_choices(
+            choices, partner_nations()
+        )
         if meeting.pk:
             zone = zone_or_utc(meeting.time_zone)
             for name in ("starts_at", "ends_at"):
@@ -181,7 +215,7 @@ class MeetingForm(VersionedFormMixin, forms.ModelForm):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
-            "title",
+            Row(Column("title", css_class="col-md-9"), Column("language")),
             Row(Column("status", css_class="col-md-4"), Column("time_zone")),
             Row(Column("starts_at"), Column("ends_at")),
             Row(Column("location"), Column("online_url")),
@@ -203,6 +237,7 @@ class MeetingForm(VersionedFormMixin, forms.ModelForm):
             location=cleaned["location"],
             online_url=cleaned["online_url"],
             chair=cleaned["chair"],
+            language=cleaned.get("language", ""),
             nations=tuple(cleaned["nations"]),
             attendees=tuple(cleaned["attendees"]),
         )
@@ -230,7 +265,10 @@ class MeetingForm(VersionedFormMixin, forms.ModelForm):
                             "for daylight saving. Choose another time."
                         ),
                         code="nonexistent_time",
-                        params={"time": f"{naive:%Y-%m-%d %H:%M}", "zone": zone_name},
+                        params={
+                            "time": date_format(naive, "DATETIME_FORMAT"),
+                            "zone": zone_name,
+                        },
                     ),
                 )
                 continue
@@ -339,7 +377,9 @@ class CorrectionReasonMixin:
             )
 
 
-class SituationAssessmentForm(CorrectionReasonMixin, forms.ModelForm):
+class SituationAssessmentForm(
+    WrittenInMixin, CorrectionReasonMixin, forms.ModelForm
+):
     """An assessment recorded at the meeting it belongs to (set by the view), of a
     nation the user may assess."""
 
@@ -369,6 +409,7 @@ class SituationAssessmentForm(CorrectionReasonMixin, forms.ModelForm):
             "focus_area",
             "primary_concern",
             "is_primary",
+            "language",
             "trend",
             "threat_level",
             "summary",
@@ -397,7 +438,7 @@ class SituationAssessmentForm(CorrectionReasonMixin, forms.ModelForm):
         self.fields["nation"].queryset = nations.order_by("name")
         self.fields["focus_area"].queryset = FocusArea.objects.filter(
             Q(is_active=True) | Q(pk=self.instance.focus_area_id)
-        ).order_by("name")
+        ).in_display_order()
         # Radio buttons need no "choose one" entry.
         self.fields["threat_level"].choices = SituationAssessment.ThreatLevel.choices
         # Blank is "not assessed", offered as a choice of its own. Selects, not
@@ -422,6 +463,7 @@ class SituationAssessmentForm(CorrectionReasonMixin, forms.ModelForm):
             Row(Column("nation"), Column("focus_area")),
             Row(Column("primary_concern"), Column("is_primary")),
             Row(Column("trend"), Column("threat_level")),
+            Row(Column("language", css_class="col-md-4")),
             "summary",
             Fieldset(
                 _("Analysis"),
@@ -556,6 +598,28 @@ class RepeatForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         validators=[validate_sane_year],
     )
+    week_of_month = forms.TypedChoiceField(
+        label=_("Week of the month"),
+        choices=[
+            ("", _("Same day of the month as the first occurrence")),
+            *MeetingSeries.WeekOfMonth.choices,
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_(
+            "Monthly and quarterly series only. With a day of the week, e.g. the "
+            "first Tuesday of each quarter or the last Thursday of the month; the "
+            "first occurrence must fall on that day."
+        ),
+    )
+    weekday = forms.TypedChoiceField(
+        label=_("Day of the week"),
+        choices=[("", "---------"), *WEEKDAYS.items()],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
 
     prefix = "repeat"
 
@@ -568,8 +632,25 @@ class RepeatForm(forms.Form):
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Row(Column("frequency"), Column("interval", css_class="col-md-3")),
+            Row(Column("week_of_month"), Column("weekday")),
             Row(Column("ends"), Column("count"), Column("until")),
         )
+
+    @classmethod
+    def initial_from_query(cls, query):
+        """Initial values from the find-a-time page's link (``repeat-frequency``,
+        ``repeat-interval``, ``repeat-ends``, ``repeat-count``…); input that does
+        not validate is ignored (this only fills in the form)."""
+        if not any(key.startswith(f"{cls.prefix}-") for key in query):
+            return None
+        probe = cls(query)
+        if not probe.is_valid() or not probe.cleaned_data.get("frequency"):
+            return None
+        return {
+            name: value
+            for name, value in probe.cleaned_data.items()
+            if value is not None and value != ""
+        }
 
     def repeat(self):
         """The series the new meeting starts, None when it does not repeat."""
@@ -581,6 +662,8 @@ class RepeatForm(forms.Form):
             interval=cleaned["interval"],
             until=cleaned.get("until"),
             count=cleaned.get("count"),
+            week_of_month=cleaned.get("week_of_month"),
+            weekday=cleaned.get("weekday"),
         )
 
     def clean(self):
@@ -589,6 +672,32 @@ class RepeatForm(forms.Form):
             return cleaned
         if not cleaned.get("interval"):
             cleaned["interval"] = 1
+        week, weekday = cleaned.get("week_of_month"), cleaned.get("weekday")
+        if week is not None and cleaned["frequency"] == MeetingSeries.Frequency.WEEKLY:
+            self.add_error(
+                "week_of_month",
+                forms.ValidationError(
+                    _("A weekly series cannot fall on a week of the month."),
+                    code="weekly_week_of_month",
+                ),
+            )
+        elif week is not None and weekday is None and "weekday" not in self.errors:
+            self.add_error(
+                "weekday",
+                forms.ValidationError(
+                    _("Choose the day of the week, e.g. Tuesday."), code="required"
+                ),
+            )
+        elif (
+            weekday is not None and week is None and "week_of_month" not in self.errors
+        ):
+            self.add_error(
+                "week_of_month",
+                forms.ValidationError(
+                    _("Choose the week of the month, e.g. the first."),
+                    code="required",
+                ),
+            )
         ends = cleaned.get("ends") or self.ENDS_AFTER_COUNT
         if ends == self.ENDS_ON_DATE:
             cleaned["count"] = None
@@ -654,15 +763,6 @@ class ConfirmWarningsForm(forms.Form):
 
     def posted_digest(self):
         return (self.data.get(self.add_prefix("warnings_digest")) or "").strip()
-
-
-class MinutesForm(forms.Form):
-    minutes = forms.CharField(
-        label=_("Minutes"),
-        widget=forms.Textarea(attrs={"rows": 10}),
-        max_length=50_000,
-        strip=True,
-    )
 
 
 class PublishMinutesForm(forms.Form):

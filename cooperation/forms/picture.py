@@ -30,7 +30,7 @@ class RegionalPictureForm(FilterForm):
         super().__init__(*args, **kwargs)
         self.fields["focus_area"].choices = [
             ("", _("All focus areas")),
-            *((area.slug, area.name) for area in focus_areas),
+            *((area.slug, area.display_name) for area in focus_areas),
         ]
 
     def choices(self):

@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.concurrency import VersionedFormMixin
+from cooperation.forms.common import WrittenInMixin
 from cooperation.models import (
     AssessmentMeeting,
     FocusArea,
@@ -27,6 +28,7 @@ NOTE_MAX_LENGTH = 5000
 # What a recommendation says: raised with its source, edited without it.
 CONTENT_FIELDS = [
     "title",
+    "language",
     "description",
     "focus_area",
     "initiative",
@@ -37,7 +39,7 @@ CONTENT_FIELDS = [
 ]
 
 
-class RecommendationForm(forms.ModelForm):
+class RecommendationForm(WrittenInMixin, forms.ModelForm):
     """Raise a recommendation.
 
     Every choice is limited to what the user may pick: active focus areas, nations
@@ -64,16 +66,19 @@ class RecommendationForm(forms.ModelForm):
             "source_meeting": AutocompleteModelChoiceField,
         }
 
-    def __init__(self, *args, user, source_meeting=None, **kwargs):
+    def __init__(
+        self, *args, user, source_meeting=None, source_agenda_item=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fixed_source_meeting = source_meeting
+        self.source_agenda_item = source_agenda_item
         self.withheld_initiative = False
         instance = self.instance
 
         self.fields["focus_area"].queryset = FocusArea.objects.filter(
             Q(is_active=True) | Q(pk=instance.focus_area_id)
-        ).order_by("name")
+        ).in_display_order()
         current_nations = list(instance.nations.all()) if instance.pk else []
         self.fields["nations"].queryset = Nation.objects.filter(
             Q(is_active=True) | Q(pk__in=[nation.pk for nation in current_nations])
@@ -166,6 +171,7 @@ class RecommendationForm(forms.ModelForm):
             "due_date": data.get("due_date"),
             "source_meeting": self.fixed_source_meeting or data.get("source_meeting"),
             "source_note": data.get("source_note", ""),
+            "source_agenda_item": self.source_agenda_item,
         }
 
 

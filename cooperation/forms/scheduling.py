@@ -11,15 +11,23 @@ from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cooperation.models import MeetingSeries
 from cooperation.validators import available_time_zones, validate_sane_year
 from cooperation.widgets import UserMultipleChoiceField
 
-from .meetings import active_nations, active_users, time_zone_choices
+from .meetings import (
+    active_nations,
+    active_users,
+    partner_zone_choices,
+    time_zone_choices,
+)
 
 MIN_DURATION = 15
 MAX_DURATION = 480
 MAX_RANGE_DAYS = 31
 MAX_YEARS_AHEAD = 5
+# A series is searched over every occurrence of every candidate: kept small.
+MAX_SEARCHED_OCCURRENCES = 12
 
 
 class _PreloadedChoiceIterator(ModelChoiceIterator):
@@ -125,6 +133,30 @@ class FindTimeForm(forms.Form):
         label=_("Meeting's time zone"),
         help_text=_("Proposed times are every half hour in this zone."),
     )
+    frequency = forms.ChoiceField(
+        label=_("Repeat"),
+        required=False,
+        choices=[("", _("Does not repeat")), *MeetingSeries.Frequency.choices],
+        help_text=_(
+            "For a series, each proposed time is checked on every occurrence: the "
+            "same local time on the same day of each week, month or quarter."
+        ),
+    )
+    interval = forms.IntegerField(
+        label=_("Every"),
+        min_value=1,
+        max_value=12,
+        initial=1,
+        required=False,
+        help_text=_("1 = every week/month/quarter, 2 = every other one, …"),
+    )
+    count = forms.IntegerField(
+        label=_("Number of occurrences"),
+        min_value=2,
+        max_value=MAX_SEARCHED_OCCURRENCES,
+        initial=4,
+        required=False,
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -132,7 +164,10 @@ class FindTimeForm(forms.Form):
         default_zone = getattr(user, "time_zone", "") or "UTC"
         if default_zone in available_time_zones() and default_zone not in dict(choices):
             choices.append((default_zone, default_zone))
-        self.fields["time_zone"].choices = choices
+        # The partner nations' zones first, from the rows the nations field reads.
+        self.fields["time_zone"].choices = partner_zone_choices(
+            choices, self.fields["nations"].rows()
+        )
         self.fields["time_zone"].initial = default_zone
         today = timezone.localdate()
         self.fields["first_day"].initial = today
@@ -148,10 +183,34 @@ class FindTimeForm(forms.Form):
                 Column("last_day", css_class="col-md-3"),
                 Column("time_zone", css_class="col-md-3"),
             ),
+            Row(
+                Column("frequency", css_class="col-md-4"),
+                Column("interval", css_class="col-md-4"),
+                Column("count", css_class="col-md-4"),
+            ),
         )
+
+    def repeat(self):
+        """(frequency, interval, count) of the series searched, or None."""
+        cleaned = self.cleaned_data
+        if not cleaned.get("frequency"):
+            return None
+        return cleaned["frequency"], cleaned.get("interval") or 1, cleaned["count"]
 
     def clean(self):
         cleaned = super().clean()
+        if (
+            cleaned.get("frequency")
+            and not cleaned.get("count")
+            and "count" not in self.errors
+        ):
+            self.add_error(
+                "count",
+                forms.ValidationError(
+                    _("Choose how many occurrences the series has."),
+                    code="required",
+                ),
+            )
         first, last = cleaned.get("first_day"), cleaned.get("last_day")
         if first is None or last is None:
             return cleaned

@@ -18,6 +18,7 @@ from .base import (
     Versioned,
     choice_rank,
 )
+from .language import language_field
 from .nations import FocusArea, Nation, display_order, territory_name
 
 
@@ -97,6 +98,7 @@ class Initiative(Releasable, TimeStamped, Versioned):
         SUSPENDED = "suspended", _("Suspended")
 
     title = models.CharField(_("title"), max_length=200)
+    language = language_field()
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
     summary = models.TextField(
         _("summary"), max_length=10_000, validators=[MaxLengthValidator(10_000)]

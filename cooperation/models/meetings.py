@@ -1,6 +1,7 @@
 """Situation-assessment meetings, their agenda, assessments and evaluations."""
 
 import datetime
+import zoneinfo
 from typing import NamedTuple
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -45,6 +47,7 @@ from .base import (
     choice_rank,
 )
 from .initiatives import Initiative
+from .language import language_field, localized_column
 from .nations import FocusArea, Nation
 
 
@@ -127,6 +130,41 @@ class AssessmentMeetingQuerySet(ReleasableQuerySet):
         )
 
 
+# iCalendar's names of the days of the week, by ``datetime.date.weekday()``.
+RRULE_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+# Months between two occurrences of each frequency but weekly, at interval 1.
+FREQUENCY_MONTHS = {"monthly": 1, "quarterly": 3}
+
+
+def recurrence_rule(
+    *,
+    frequency: str,
+    interval: int,
+    starts_on: datetime.date,
+    week_of_month: int | None = None,
+    weekday: int | None = None,
+) -> str:
+    """The iCalendar RRULE value of a series, without its end (COUNT/UNTIL).
+
+    Monthly and quarterly series fall on ``starts_on``'s day of the month, or on the
+    month's last day when it is shorter (BYMONTHDAY=28,…,31 with BYSETPOS=-1), or,
+    with ``week_of_month`` and ``weekday``, on e.g. the first Tuesday (BYDAY=1TU) or
+    the last Thursday (BYDAY=-1TH). The occurrence dates are computed from this same
+    text (``services.meetings.series_occurrence_dates``).
+    """
+    if frequency == MeetingSeries.Frequency.WEEKLY:
+        return f"FREQ=WEEKLY;INTERVAL={interval}"
+    if frequency not in FREQUENCY_MONTHS:
+        raise ValueError(f"unknown frequency {frequency!r}")
+    parts = ["FREQ=MONTHLY", f"INTERVAL={interval * FREQUENCY_MONTHS[frequency]}"]
+    if weekday is not None and week_of_month is not None:
+        parts.append(f"BYDAY={week_of_month}{RRULE_WEEKDAYS[weekday]}")
+    elif starts_on.day > 28:
+        days = ",".join(str(day) for day in range(28, starts_on.day + 1))
+        parts += [f"BYMONTHDAY={days}", "BYSETPOS=-1"]
+    return ";".join(parts)
+
+
 class MeetingSeries(TimeStamped):
     """A recurring rule whose occurrences are real meetings, numbered in order."""
 
@@ -134,6 +172,13 @@ class MeetingSeries(TimeStamped):
         WEEKLY = "weekly", _("Weekly")
         MONTHLY = "monthly", _("Monthly")
         QUARTERLY = "quarterly", _("Quarterly")
+
+    class WeekOfMonth(models.IntegerChoices):
+        FIRST = 1, _("First (days 1–7)")
+        SECOND = 2, _("Second (days 8–14)")
+        THIRD = 3, _("Third (days 15–21)")
+        FOURTH = 4, _("Fourth (days 22–28)")
+        LAST = -1, _("Last (the month's last seven days)")
 
     title = models.CharField(
         _("title"),
@@ -172,6 +217,20 @@ class MeetingSeries(TimeStamped):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
     )
+    # Both empty: monthly and quarterly occurrences fall on the first one's day of
+    # the month. Both set: on that weekday of that week, e.g. the last Thursday.
+    week_of_month = models.SmallIntegerField(
+        _("week of the month"),
+        null=True,
+        blank=True,
+        choices=WeekOfMonth.choices,
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("day of the week"),
+        null=True,
+        blank=True,
+        choices=list(WEEKDAYS.items()),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -206,10 +265,58 @@ class MeetingSeries(TimeStamped):
                     "A series cannot end before its first occurrence."
                 ),
             ),
+            models.CheckConstraint(
+                condition=(Q(week_of_month__isnull=True) & Q(weekday__isnull=True))
+                | (
+                    # Not null: a comparison with NULL would pass the check.
+                    Q(week_of_month__isnull=False, weekday__isnull=False)
+                    & Q(week_of_month__in=[1, 2, 3, 4, -1])
+                    & Q(weekday__gte=0, weekday__lte=6)
+                    & ~Q(frequency="weekly")
+                ),
+                name="series_week_of_month_and_weekday",
+                violation_error_message=_(
+                    "A monthly or quarterly series falls on a week of the month "
+                    "and a day of the week together, or on neither."
+                ),
+            ),
         ]
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        super().clean()
+        if (self.week_of_month is None) != (self.weekday is None):
+            raise ValidationError(
+                _("Choose both the week of the month and the day of the week."),
+                code="week_without_weekday",
+            )
+        if self.week_of_month is not None and self.frequency == self.Frequency.WEEKLY:
+            raise ValidationError(
+                _("A weekly series cannot fall on a week of the month."),
+                code="weekly_week_of_month",
+            )
+
+    def rrule_text(self) -> str:
+        """The iCalendar RRULE value of the series, e.g.
+        ``FREQ=MONTHLY;INTERVAL=3;BYDAY=1TU;COUNT=4``; an end date is UNTIL, the
+        end of that day in the series' zone as UTC (RFC 5545 §3.3.10)."""
+        rule = recurrence_rule(
+            frequency=self.frequency,
+            interval=self.interval,
+            starts_on=self.starts_on,
+            week_of_month=self.week_of_month,
+            weekday=self.weekday,
+        )
+        if self.count is not None:
+            return f"{rule};COUNT={self.count}"
+        end = datetime.datetime.combine(
+            self.until,
+            datetime.time(23, 59, 59),
+            tzinfo=zoneinfo.ZoneInfo(self.time_zone),
+        ).astimezone(datetime.UTC)
+        return f"{rule};UNTIL={end:%Y%m%dT%H%M%SZ}"
 
 
 class AssessmentMeeting(Releasable, TimeStamped, Versioned):
@@ -224,6 +331,7 @@ class AssessmentMeeting(Releasable, TimeStamped, Versioned):
         PUBLISHED = "published", _("Published")
 
     title = models.CharField(_("title"), max_length=200)
+    language = language_field()
     starts_at = models.DateTimeField(_("starts at"), validators=[validate_sane_year])
     ends_at = models.DateTimeField(_("ends at"), validators=[validate_sane_year])
     time_zone = models.CharField(
@@ -368,6 +476,11 @@ class AssessmentMeeting(Releasable, TimeStamped, Versioned):
     def has_ended(self):
         return self.ends_at <= timezone.now()
 
+    @property
+    def has_started(self):
+        """Answers to the invitation are closed from the start."""
+        return self.starts_at <= timezone.now()
+
     def nations_and_releases(self):
         """(the participating nations, the nations it is released to), each by
         name, read in one query."""
@@ -409,6 +522,11 @@ class Invitation(models.Model):
         TENTATIVE = "tentative", _("Tentative")
         DECLINED = "declined", _("Declined")
 
+    class Attendance(models.TextChoices):
+        PRESENT = "present", _("Present")
+        ABSENT = "absent", _("Absent")
+        REPRESENTED = "represented", _("Represented")
+
     meeting = models.ForeignKey(
         AssessmentMeeting,
         verbose_name=_("meeting"),
@@ -433,6 +551,20 @@ class Invitation(models.Model):
         default=-1,
         help_text=_("The meeting revision last e-mailed to this attendee (-1: none)."),
     )
+    # Recorded with the minutes by the meeting's secretary: who actually attended.
+    attendance = models.CharField(
+        _("attendance"),
+        max_length=12,
+        choices=Attendance.choices,
+        blank=True,
+        help_text=_("Recorded with the minutes; empty until then."),
+    )
+    represented_by = models.CharField(
+        _("represented by"),
+        max_length=200,
+        blank=True,
+        help_text=_("The name of the person who attended in their place."),
+    )
 
     objects = InvitationQuerySet.as_manager()
     history = HistoricalRecords()
@@ -449,10 +581,43 @@ class Invitation(models.Model):
                 name="invitation_unique_attendee",
                 violation_error_message=_("This person is already invited."),
             ),
+            models.CheckConstraint(
+                condition=Q(attendance__in=["", "present", "absent", "represented"]),
+                name="invitation_attendance_valid",
+                violation_error_message=_("Choose present, absent or represented."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(attendance="represented") & ~Q(represented_by=""))
+                | (~Q(attendance="represented") & Q(represented_by="")),
+                name="invitation_represented_by_named",
+                violation_error_message=_(
+                    "Name the representative exactly when the attendee was "
+                    "represented."
+                ),
+            ),
         ]
 
     def __str__(self):
         return f"{self.user} — {self.meeting} ({self.get_response_display()})"
+
+    def clean(self):
+        represented = self.attendance == self.Attendance.REPRESENTED
+        self.represented_by = (self.represented_by or "").strip()
+        if represented and not self.represented_by:
+            raise ValidationError(
+                {"represented_by": _("Name who represented this attendee.")},
+                code="representative_missing",
+            )
+        if self.represented_by and not represented:
+            raise ValidationError(
+                {
+                    "represented_by": _(
+                        "Only a represented attendee has a representative: choose "
+                        "“Represented” or leave the name empty."
+                    )
+                },
+                code="representative_not_represented",
+            )
 
 
 class AgendaItemQuerySet(ChildQuerySet):
@@ -515,6 +680,25 @@ class AgendaItem(models.Model):
         blank=True,
         related_name="agenda_items",
     )
+    # The outcome, recorded with the minutes (``meeting_record_minutes``).
+    decision = models.TextField(
+        _("decision"),
+        blank=True,
+        max_length=5_000,
+        validators=[MaxLengthValidator(5_000)],
+    )
+    discussion = models.TextField(
+        _("discussion summary"),
+        blank=True,
+        max_length=5_000,
+        validators=[MaxLengthValidator(5_000)],
+    )
+    follow_up = models.TextField(
+        _("follow-up"),
+        blank=True,
+        max_length=2_000,
+        validators=[MaxLengthValidator(2_000)],
+    )
 
     objects = AgendaItemQuerySet.as_manager()
     history = HistoricalRecords()
@@ -537,6 +721,10 @@ class AgendaItem(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def has_outcome(self):
+        return bool(self.decision or self.discussion or self.follow_up)
+
 
 class SituationAssessmentQuerySet(ChildQuerySet):
     parents = ("meeting",)
@@ -555,13 +743,19 @@ class SituationAssessmentQuerySet(ChildQuerySet):
         return self.filter(is_primary=True)
 
     def most_recent_first(self):
-        return self.order_by("-meeting__starts_at", "focus_area__name", "pk")
+        return self.order_by(
+            "-meeting__starts_at", localized_column("name", relation="focus_area"), "pk"
+        )
 
     def by_nation_name(self):
         """In the order of the nations' names, then the focus areas', the primary
         concern before the secondary ones."""
         return self.order_by(
-            "nation__name", "focus_area__name", "-is_primary", "primary_concern", "pk"
+            "nation__name",
+            localized_column("name", relation="focus_area"),
+            "-is_primary",
+            "primary_concern",
+            "pk",
         )
 
     def latest_per_nation_and_focus_area(self, *, depth=1):
@@ -627,6 +821,7 @@ class SituationAssessment(TimeStamped):
     primary_concern = models.CharField(
         _("primary concern"), max_length=120, help_text=_("For example: Cocaine.")
     )
+    language = language_field()
     is_primary = models.BooleanField(
         _("primary"),
         default=True,

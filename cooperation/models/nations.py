@@ -1,14 +1,19 @@
 """Reference data: partner nations and the lines of effort (focus areas)."""
 
+import datetime
 import functools
 import unicodedata
 
 from babel import Locale, UnknownLocaleError
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Count, F, Q
 from django.urls import reverse
+from django.utils.dates import WEEKDAYS
+from django.utils.text import capfirst
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -20,6 +25,8 @@ from cooperation.validators import (
     validate_language_codes,
     validate_time_zone,
 )
+
+from .language import localized, localized_column
 
 
 @functools.cache
@@ -91,6 +98,86 @@ def display_order(relation=""):
     """
     field = sort_name_field()
     return F(f"{relation}__{field}" if relation else field)
+
+
+# Weekdays as ``datetime.date.weekday()`` numbers (0 = Monday … 6 = Sunday), stored
+# as their digits in order: "56" is Saturday and Sunday.
+ALL_WEEKDAYS = "0123456"
+DEFAULT_WEEKEND = "56"
+DEFAULT_WORKDAY_START = datetime.time(8, 0)
+DEFAULT_WORKDAY_END = datetime.time(18, 0)
+
+
+def weekday_choices():
+    return [(str(day), name) for day, name in WEEKDAYS.items()]
+
+
+def validate_weekend_days(value):
+    if not isinstance(value, str) or not set(value) <= set(ALL_WEEKDAYS):
+        raise ValidationError(_("Choose weekend days among the days of the week."))
+    if set(value) == set(ALL_WEEKDAYS):
+        raise ValidationError(
+            _("At least one day of the week must be a working day."),
+            code="no_working_day",
+        )
+
+
+class WeekdaysFormField(forms.TypedMultipleChoiceField):
+    """Checkboxes for the days of the week; cleans to the stored digits ("56")."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.pop("max_length", None)
+        kwargs.pop("empty_value", None)
+        super().__init__(choices=weekday_choices, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, str):
+            return list(value)
+        return value
+
+    def has_changed(self, initial, data):
+        return super().has_changed(self.prepare_value(initial or ""), data)
+
+    def clean(self, value):
+        days = super().clean(value)
+        return "".join(sorted(set(days)))
+
+
+class WeekdaysField(models.Field):
+    """A set of days of the week, stored as their digits in order (see above)."""
+
+    default_validators = [validate_weekend_days]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", len(ALL_WEEKDAYS))
+        super().__init__(*args, **kwargs)
+
+    def get_internal_type(self):
+        return "CharField"
+
+    def to_python(self, value):
+        if isinstance(value, (list, tuple, set)):
+            return "".join(sorted({str(day) for day in value}))
+        return "" if value is None else str(value)
+
+    def formfield(self, **kwargs):
+        # Not the admin's text input: checkboxes, whatever the caller passes.
+        kwargs.pop("widget", None)
+        defaults = {
+            "required": not self.blank,
+            "label": capfirst(self.verbose_name),
+            "help_text": self.help_text,
+            "form_class": WeekdaysFormField,
+        }
+        defaults.update(kwargs)
+        form_class = defaults.pop("form_class")
+        for unused in ("choices_form_class", "max_length", "empty_value"):
+            defaults.pop(unused, None)
+        if self.has_default():
+            defaults["initial"] = self.get_default()
+        return form_class(**defaults)
 
 
 class NationQuerySet(models.QuerySet):
@@ -193,6 +280,25 @@ class Nation(models.Model):
             "Inactive nations keep their records but are not offered for new ones."
         ),
     )
+    weekend_days = WeekdaysField(
+        _("weekend days"),
+        default=DEFAULT_WEEKEND,
+        blank=True,
+        help_text=_(
+            "The days of the week the nation's offices rest; a meeting on one of "
+            "them is flagged, as on a public holiday."
+        ),
+    )
+    workday_start = models.TimeField(
+        _("working day starts"),
+        default=DEFAULT_WORKDAY_START,
+        help_text=_("Local time; a meeting earlier than this is flagged."),
+    )
+    workday_end = models.TimeField(
+        _("working day ends"),
+        default=DEFAULT_WORKDAY_END,
+        help_text=_("Local time; a meeting later than this is flagged."),
+    )
 
     # The collation key of the name in each portal language, for sorting by the name
     # the reader sees (``display_order``); computed in ``save()``.
@@ -223,6 +329,21 @@ class Nation(models.Model):
                 condition=Q(iso_alpha3__regex=r"^[A-Z]{3}$"),
                 name="nation_alpha3_format",
                 violation_error_message=_("The alpha-3 code is three capital letters."),
+            ),
+            models.CheckConstraint(
+                condition=Q(weekend_days__regex=r"^0?1?2?3?4?5?6?$")
+                & ~Q(weekend_days=ALL_WEEKDAYS),
+                name="nation_weekend_days",
+                violation_error_message=_(
+                    "At least one day of the week must be a working day."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(workday_start__lt=F("workday_end")),
+                name="nation_workday_order",
+                violation_error_message=_(
+                    "The working day must end after it starts."
+                ),
             ),
         ]
 
@@ -255,21 +376,55 @@ class Nation(models.Model):
     def language_codes(self):
         return parse_language_codes(self.official_languages)
 
+    def is_weekend(self, day: datetime.date) -> bool:
+        """Whether ``day`` (a date in the nation's own zone) is a weekend day."""
+        return str(day.weekday()) in (self.weekend_days or "")
+
+    @property
+    def weekend_day_names(self):
+        return [WEEKDAYS[int(day)] for day in self.weekend_days or ""]
+
     def clean(self):
         self.official_languages = ", ".join(self.language_codes)
+        if (
+            self.workday_start is not None
+            and self.workday_end is not None
+            and self.workday_start >= self.workday_end
+        ):
+            raise ValidationError(
+                {"workday_end": _("The working day must end after it starts.")},
+                code="workday_order",
+            )
 
 
-class FocusArea(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    description = models.TextField(
-        _("description"),
+def _description_field(verbose_name):
+    return models.TextField(
+        verbose_name,
         blank=True,
         max_length=10_000,
         validators=[MaxLengthValidator(10_000)],
     )
+
+
+class FocusAreaQuerySet(models.QuerySet):
+    def in_display_order(self):
+        """By the name the reader sees ("Narcotráfico" under N in Spanish)."""
+        return self.order_by(localized_column("name"), "name")
+
+
+class FocusArea(models.Model):
+    # ``name`` and ``description`` are English, the portal's default language; the
+    # other portal languages have a column each (blank: the English text is shown).
+    name = models.CharField(_("name (English)"), max_length=100, unique=True)
+    name_es = models.CharField(_("name (Spanish)"), max_length=100, blank=True)
+    name_pt_br = models.CharField(_("name (Portuguese)"), max_length=100, blank=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = _description_field(_("description (English)"))
+    description_es = _description_field(_("description (Spanish)"))
+    description_pt_br = _description_field(_("description (Portuguese)"))
     is_active = models.BooleanField(_("active"), default=True)
 
+    objects = FocusAreaQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -278,4 +433,13 @@ class FocusArea(models.Model):
         verbose_name_plural = _("focus areas")
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self):
+        """The name in the reader's language; ``name`` is the English one."""
+        return localized(self, "name")
+
+    @property
+    def display_description(self):
+        return localized(self, "description")

@@ -7,7 +7,7 @@ from django.core.validators import (
     MinValueValidator,
 )
 from django.db import models
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +26,7 @@ from .base import (
     choice_rank,
 )
 from .initiatives import Initiative
+from .language import language_field, localized_column
 from .meetings import AssessmentMeeting
 from .nations import FocusArea, Nation
 
@@ -96,7 +97,9 @@ class RecommendationQuerySet(ReleasableQuerySet):
         out, with the focus area's name; the addressed nations, releasability and
         owners are read per chunk of rows (``views.recommendations``)."""
         return self.defer("description").annotate(
-            export_focus_area=F("focus_area__name")
+            export_focus_area=localized_column(
+                "name", relation="focus_area", lower=False
+            )
         )
 
     def raised_or_reviewed_at(self, meeting, reviewed):
@@ -191,6 +194,7 @@ class Recommendation(Releasable, TimeStamped, Versioned):
         _("reference"), max_length=20, unique=True, editable=False
     )
     title = models.CharField(_("title"), max_length=200)
+    language = language_field()
     description = models.TextField(
         _("description"), max_length=10_000, validators=[MaxLengthValidator(10_000)]
     )
@@ -202,6 +206,15 @@ class Recommendation(Releasable, TimeStamped, Versioned):
         blank=True,
         related_name="recommendations",
         help_text=_("Leave empty when it came from a summit or another source."),
+    )
+    source_agenda_item = models.ForeignKey(
+        "cooperation.AgendaItem",
+        verbose_name=_("raised from agenda item"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="raised_recommendations",
+        help_text=_("The agenda item of the source meeting whose outcome raised it."),
     )
     source_note = models.CharField(
         _("other source"),

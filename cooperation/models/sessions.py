@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,4 +29,5 @@ class UserSession(models.Model):
         verbose_name_plural = _("user sessions")
 
     def __str__(self):
-        return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+        started = date_format(timezone.localtime(self.created_at), "DATETIME_FORMAT")
+        return f"{self.user} ({started})"

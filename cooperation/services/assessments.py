@@ -19,6 +19,7 @@ from cooperation.models import (
     SituationAssessment,
     User,
 )
+from cooperation.models.language import portal_language
 
 ASSESS_ANY_NATION = "cooperation.assess_any_nation"
 CORRECT_LOCKED = "cooperation.correct_locked_assessments"
@@ -205,6 +206,8 @@ def assessment_save(
     meeting = _lock_meeting(assessment.meeting)
     assessment.meeting = meeting
     creating = assessment.pk is None
+    if creating:
+        assessment.language = assessment.language or portal_language()
     stored = None
     allowed = (
         assessment_can_record(user=acting_user, meeting=meeting)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from cooperation import concurrency
 from cooperation.models import FocusArea, Initiative, Nation, Participation, User
+from cooperation.models.language import portal_language
 from cooperation.services import releasability
 
 # --------------------------------------------------------------- participations
@@ -130,6 +131,7 @@ def initiative_create(
     """
     if initiative.pk is not None:
         raise ValueError("initiative_create saves a new initiative only")
+    initiative.language = initiative.language or portal_language()
     initiative_validate_participations(participations)
     return _initiative_write(
         initiative,

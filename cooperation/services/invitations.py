@@ -449,9 +449,15 @@ def invitation_respond(
             _("This meeting is over; answers can no longer be given or changed."),
             code="ended",
         )
+    if invitation.meeting.has_started:
+        raise ValidationError(
+            _("This meeting has started; answers can no longer be given or changed."),
+            code="started",
+        )
     invitation.response = response
     invitation.responded_at = timezone.now()
-    invitation.full_clean()
+    # The attendance is the minutes' (``meeting_record_minutes``), not changed here.
+    invitation.full_clean(exclude=["attendance", "represented_by"])
     invitation._history_user = acting_user
     invitation.save(update_fields=["response", "responded_at"])
 

@@ -25,22 +25,26 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from dateutil.relativedelta import relativedelta
+from dateutil.rrule import rrulestr
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cooperation import concurrency
 from cooperation.models import (
     AgendaItem,
     AssessmentMeeting,
+    Invitation,
     MeetingSeries,
     Nation,
     Recommendation,
     User,
 )
+from cooperation.models.language import portal_language
+from cooperation.models.meetings import recurrence_rule
 from cooperation.services import notifications, scheduling
 from cooperation.services.invitations import Notice
 from cooperation.validators import validate_time_zone
@@ -122,34 +126,68 @@ def series_occurrence_dates(
     starts_on: datetime.date,
     until: datetime.date | None = None,
     count: int | None = None,
+    week_of_month: int | None = None,
+    weekday: int | None = None,
 ) -> list[datetime.date]:
     """The dates of a series' occurrences, at most ``MAX_OCCURRENCES``.
 
-    Raises ``ValidationError`` when an end date would make more than that.
+    Computed by ``dateutil.rrule`` from the series' iCalendar rule
+    (``recurrence_rule``, the one ``MeetingSeries.rrule_text`` gives): the same
+    day of the month as ``starts_on`` (31 January gives 28/29 February and then
+    31 March again), or with ``week_of_month`` and ``weekday`` e.g. the first
+    Tuesday (1, 1) or the last Thursday (-1, 3) of the month.
+
+    Raises ``ValidationError`` when an end date would make more than that, or
+    when ``starts_on`` is not on the chosen week and weekday.
     """
     if (until is None) == (count is None):
         raise ValidationError(
             _("A series ends either on a date or after a number of occurrences."),
             code="series_end",
         )
-    step = {
-        MeetingSeries.Frequency.WEEKLY: relativedelta(weeks=interval),
-        MeetingSeries.Frequency.MONTHLY: relativedelta(months=interval),
-        MeetingSeries.Frequency.QUARTERLY: relativedelta(months=3 * interval),
-    }.get(frequency)
-    if step is None:
+    if frequency not in MeetingSeries.Frequency.values:
         raise ValidationError(
             _("Choose weekly, monthly or quarterly."), code="frequency"
         )
+    if (week_of_month is None) != (weekday is None):
+        raise ValidationError(
+            _("Choose both the week of the month and the day of the week."),
+            code="week_without_weekday",
+        )
+    if week_of_month is not None and frequency == MeetingSeries.Frequency.WEEKLY:
+        raise ValidationError(
+            _("A weekly series cannot fall on a week of the month."),
+            code="weekly_week_of_month",
+        )
+    rule = rrulestr(
+        recurrence_rule(
+            frequency=frequency,
+            interval=interval,
+            starts_on=starts_on,
+            week_of_month=week_of_month,
+            weekday=weekday,
+        ),
+        dtstart=datetime.datetime.combine(starts_on, datetime.time(0)),
+    )
     limit = count if count is not None else MAX_OCCURRENCES + 1
     dates = []
-    while len(dates) < limit:
-        # Always from the first date (relativedelta clamps to the month's end), so
-        # 31 January gives 28/29 February and then 31 March again.
-        day = starts_on + step * len(dates)
+    for occurrence in rule:
+        day = occurrence.date()
+        if not dates and day != starts_on:
+            raise ValidationError(
+                _(
+                    "The first occurrence, %(date)s, is not on the chosen week and "
+                    "day of the week: choose a first day that is, or repeat on the "
+                    "same day of the month."
+                )
+                % {"date": starts_on.isoformat()},
+                code="first_not_on_rule",
+            )
         if until is not None and day > until:
             break
         dates.append(day)
+        if len(dates) >= limit:
+            break
     if len(dates) > MAX_OCCURRENCES:
         raise ValidationError(
             _(
@@ -172,6 +210,8 @@ def series_occurrence_times(
     time_zone: str,
     until: datetime.date | None = None,
     count: int | None = None,
+    week_of_month: int | None = None,
+    weekday: int | None = None,
 ) -> list[OccurrenceTime]:
     """Each occurrence's start and end in UTC: the same local time on every date."""
     duration = datetime.timedelta(minutes=duration_minutes)
@@ -183,6 +223,8 @@ def series_occurrence_times(
             starts_on=starts_on,
             until=until,
             count=count,
+            week_of_month=week_of_month,
+            weekday=weekday,
         ),
         start=1,
     ):
@@ -287,6 +329,8 @@ class MeetingDetails:
     chair: User | None = None
     nations: tuple[Nation, ...] = ()
     attendees: tuple[User, ...] = ()
+    # The language the meeting is written in; blank: the acting request's.
+    language: str = ""
 
     @classmethod
     def of(cls, meeting: AssessmentMeeting, **changes) -> "MeetingDetails":
@@ -300,6 +344,7 @@ class MeetingDetails:
             location=meeting.location,
             online_url=meeting.online_url,
             chair=meeting.chair,
+            language=meeting.language,
             nations=tuple(meeting.nations.all()),
             attendees=tuple(meeting.attendees.all()),
         )
@@ -314,6 +359,9 @@ class Repeat:
     interval: int = 1
     until: datetime.date | None = None
     count: int | None = None
+    # Both or neither: e.g. (1, 1) the first Tuesday, (-1, 3) the last Thursday.
+    week_of_month: int | None = None
+    weekday: int | None = None
 
 
 @dataclass(frozen=True)
@@ -352,7 +400,7 @@ class MeetingPlan:
 
 def _in_zone(value, zone_name):
     local = timezone.localtime(value, zoneinfo.ZoneInfo(zone_name))
-    return f"{local:%Y-%m-%d %H:%M} {zone_name}"
+    return f"{date_format(local, 'DATETIME_FORMAT')} {zone_name}"
 
 
 def _series_for(details: MeetingDetails, repeat: Repeat, acting_user) -> MeetingSeries:
@@ -370,6 +418,8 @@ def _series_for(details: MeetingDetails, repeat: Repeat, acting_user) -> Meeting
         time_zone=details.time_zone,
         until=repeat.until,
         count=repeat.count,
+        week_of_month=repeat.week_of_month,
+        weekday=repeat.weekday,
         created_by=acting_user,
     )
     # The series' own rules (duration 15–720 minutes, end after start…) first.
@@ -387,6 +437,8 @@ def _series_times(series: MeetingSeries) -> list[OccurrenceTime]:
         time_zone=series.time_zone,
         until=series.until,
         count=series.count,
+        week_of_month=series.week_of_month,
+        weekday=series.weekday,
     )
 
 
@@ -485,6 +537,18 @@ def meeting_set_agenda(
     An item of this meeting whose values and position did not change is left alone
     (no history row for nothing)."""
     stored = {item.pk: item for item in meeting.agenda_items.all()}
+    removing = [item.pk for item in removed if item.pk in stored]
+    if (
+        removing
+        and Recommendation.objects.filter(source_agenda_item__in=removing).exists()
+    ):
+        raise ValidationError(
+            _(
+                "An agenda item a recommendation was raised from stays on the "
+                "agenda: keep it."
+            ),
+            code="item_raised_recommendation",
+        )
     for item in removed:
         if item.pk in stored:
             item._history_user = acting_user
@@ -544,6 +608,7 @@ def _new_meeting(details: MeetingDetails, **fields) -> AssessmentMeeting:
         "location": details.location,
         "online_url": details.online_url,
         "chair": details.chair,
+        "language": details.language or portal_language(),
     }
     return AssessmentMeeting(**(values | fields))
 
@@ -657,6 +722,7 @@ def meeting_update(
         if target is stored:
             target.title = details.title
             target.status = details.status
+            target.language = details.language or target.language
         elif target.occurrence_number is not None:
             target.title = occurrence_title(
                 title_base(details.title), target.occurrence_number
@@ -852,7 +918,7 @@ def meeting_publish_minutes(
         raise ValidationError(
             _("These minutes are already published."), code="published"
         )
-    if not meeting.minutes.strip():
+    if not meeting.minutes.strip() and not _any_outcome(meeting):
         raise ValidationError(
             {"minutes": _("Write the minutes before publishing them.")},
             code="empty_minutes",
@@ -888,6 +954,125 @@ def meeting_correct_minutes(
         )
     meeting.minutes = minutes
     return _save_minutes(meeting, acting_user=acting_user, reason="Minutes corrected")
+
+
+def _any_outcome(meeting: AssessmentMeeting) -> bool:
+    """Whether an item of ``meeting``'s agenda has an outcome recorded."""
+    return (
+        meeting.agenda_items.exclude(decision="", discussion="", follow_up="")
+        .order_by()
+        .exists()
+    )
+
+
+def minutes_can_edit(*, user: User, meeting: AssessmentMeeting) -> bool:
+    """Whether ``user`` may record ``meeting``'s minutes (its secretary: who may
+    change the meeting) or, once published, correct them."""
+    if meeting.minutes_status == AssessmentMeeting.MinutesStatus.PUBLISHED:
+        return user.has_perm(CORRECT_MINUTES_PERMISSION)
+    return user.has_perm("cooperation.change_assessmentmeeting")
+
+
+@dataclass(frozen=True)
+class AttendanceEntry:
+    """An invitee's attendance as the minutes record it."""
+
+    invitation_id: int
+    attendance: str
+    represented_by: str = ""
+
+
+@dataclass(frozen=True)
+class OutcomeEntry:
+    """What the meeting concluded on one agenda item."""
+
+    item_id: int
+    decision: str = ""
+    discussion: str = ""
+    follow_up: str = ""
+
+
+OUTCOME_FIELDS = ("decision", "discussion", "follow_up")
+
+
+@transaction.atomic
+def meeting_record_minutes(
+    *,
+    meeting: AssessmentMeeting,
+    version: str,
+    acting_user: User,
+    minutes: str,
+    attendance: Sequence[AttendanceEntry] = (),
+    outcomes: Sequence[OutcomeEntry] = (),
+) -> AssessmentMeeting:
+    """Save the structured minutes of ``meeting``: the free text, who attended
+    (present, absent or represented by someone named) and the outcome of each
+    agenda item, all or nothing, over ``version`` only.
+
+    ``version`` is the meeting's version the secretary's form was loaded from: a
+    meeting changed since (another secretary's save included, as every save of
+    the minutes raises it) is refused with ``concurrency.EditConflict`` and
+    nothing is written. Draft minutes are recorded by who may change the meeting;
+    published ones are corrected (a new revision, not emptied) by who holds the
+    correction permission. Each row changed gets a history row naming
+    ``acting_user``; unchanged rows are left alone.
+    """
+    concurrency.lock_unchanged(meeting, version, user=acting_user)
+    meeting.refresh_from_db()
+    if not minutes_can_edit(user=acting_user, meeting=meeting):
+        raise PermissionDenied(_("You may not record the minutes of this meeting."))
+    published = meeting.minutes_status == AssessmentMeeting.MinutesStatus.PUBLISHED
+    minutes = (minutes or "").strip()
+    if published and not minutes and not any(
+        any(getattr(entry, name).strip() for name in OUTCOME_FIELDS)
+        for entry in outcomes
+    ):
+        raise ValidationError(
+            {"minutes": _("Published minutes cannot be emptied.")},
+            code="empty_minutes",
+        )
+    invitations = {
+        invitation.pk: invitation
+        for invitation in Invitation.objects.filter(meeting=meeting)
+    }
+    for entry in attendance:
+        invitation = invitations.get(entry.invitation_id)
+        if invitation is None:
+            raise ValidationError(
+                _("Attendance is recorded for this meeting's invitees only."),
+                code="not_invited",
+            )
+        new = (entry.attendance or "", (entry.represented_by or "").strip())
+        if (invitation.attendance, invitation.represented_by) == new:
+            continue
+        invitation.attendance, invitation.represented_by = new
+        invitation.full_clean(exclude=["meeting", "user"])
+        invitation._history_user = acting_user
+        invitation.save(update_fields=["attendance", "represented_by"])
+    items = {item.pk: item for item in meeting.agenda_items.all()}
+    for entry in outcomes:
+        item = items.get(entry.item_id)
+        if item is None:
+            raise ValidationError(
+                _("Outcomes are recorded for this meeting's agenda items only."),
+                code="not_on_agenda",
+            )
+        values = {name: getattr(entry, name).strip() for name in OUTCOME_FIELDS}
+        if all(getattr(item, name) == value for name, value in values.items()):
+            continue
+        for name, value in values.items():
+            setattr(item, name, value)
+        item.full_clean(exclude=["meeting"])
+        item._history_user = acting_user
+        item.save(update_fields=list(OUTCOME_FIELDS))
+    # Saved whatever changed, so the version rises and a form loaded before this
+    # save is stale, whichever of its parts it would have changed.
+    meeting.minutes = minutes
+    return _save_minutes(
+        meeting,
+        acting_user=acting_user,
+        reason="Minutes corrected" if published else "Minutes recorded",
+    )
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from cooperation.models import (
     ReferenceCounter,
     User,
 )
+from cooperation.models.language import portal_language
 from cooperation.services import notifications, releasability
 
 # ------------------------------------------------------------------ references
@@ -61,6 +62,7 @@ def recommendation_create(
     released_to_all: bool | None = None,
     released_to: Iterable[Nation] | None = None,
     note: str = "",
+    source_agenda_item=None,
 ) -> Recommendation:
     """Raise a recommendation from its fields; see ``recommendation_raise``."""
     recommendation = Recommendation(
@@ -81,6 +83,7 @@ def recommendation_create(
         released_to_all=released_to_all,
         released_to=released_to,
         note=note,
+        source_agenda_item=source_agenda_item,
     )
 
 
@@ -93,17 +96,31 @@ def recommendation_raise(
     released_to_all: bool | None = None,
     released_to: Iterable[Nation] | None = None,
     note: str = "",
+    source_agenda_item=None,
 ) -> Recommendation:
     """Save a new, unsaved recommendation: give it a reference, release it, start its
     timeline, all as ``acting_user``.
+
+    ``source_agenda_item``, an agenda item whose outcome raised it, links it back
+    to that item; its meeting is the source meeting (set when none is).
 
     It always starts as proposed, at 0 % progress; the reference is taken only once
     the record is valid, so a rejected recommendation uses up no number. The release
     follows ``record_release``: as asked when ``acting_user`` may manage
     releasability, else to their own nation only.
     """
+    if source_agenda_item is not None:
+        if recommendation.source_meeting_id is None:
+            recommendation.source_meeting_id = source_agenda_item.meeting_id
+        if recommendation.source_meeting_id != source_agenda_item.meeting_id:
+            raise ValidationError(
+                _("The agenda item is not on the agenda of the source meeting."),
+                code="agenda_item_elsewhere",
+            )
+        recommendation.source_agenda_item = source_agenda_item
     recommendation.status = Recommendation.Status.PROPOSED
     recommendation.progress = 0
+    recommendation.language = recommendation.language or portal_language()
     recommendation.full_clean(exclude=["reference"])
     recommendation.reference = recommendation_next_reference(
         year=timezone.localdate().year

@@ -65,7 +65,10 @@ def export_initiatives(queryset):
     tables (read once, with the names and role labels in the reader's language)."""
     nations = {nation.pk: nation for nation in Nation.objects.all()}
     names = nation_names(nations.values())
-    areas = {area.pk: (area.name, area.name) for area in FocusArea.objects.all()}
+    areas = {
+        area.pk: (area.display_name, area.display_name)
+        for area in FocusArea.objects.all()
+    }
     roles = {value: str(label) for value, label in Participation.Role.choices}
     lead = Participation.Role.LEAD
 

@@ -46,7 +46,14 @@ def meeting_form_page(request, meeting):
     initial = prefill_from_query(request.GET) if creating and data is None else None
     form = MeetingForm(data, instance=meeting, user=user, initial=initial)
     agenda = AgendaFormSet(data, instance=meeting, prefix="agenda")
-    repeat = RepeatForm(data) if creating else None
+    repeat = None
+    if creating:
+        repeat = RepeatForm(
+            data,
+            initial=RepeatForm.initial_from_query(request.GET)
+            if data is None
+            else None,
+        )
     scope_form = ScopeForm(data) if meeting.series_id else None
     release_form = releasability_form_for(
         user, data, record=None if creating else meeting

@@ -19,15 +19,23 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import (
     require_GET,
+    require_http_methods,
     require_POST,
 )
 
+from cooperation import concurrency
 from cooperation.filters.meetings import MeetingFilter
 from cooperation.forms.meetings import (
-    MinutesForm,
     PublishMinutesForm,
     ScopeForm,
     zone_or_utc,
+)
+from cooperation.forms.minutes import (
+    MinutesForm,
+    attendance_entries,
+    attendance_formset,
+    outcome_entries,
+    outcome_formset,
 )
 from cooperation.models import (
     AssessmentMeeting,
@@ -42,6 +50,7 @@ from cooperation.services.meetings import CORRECT_MINUTES_PERMISSION, Scope
 from .access import get_meeting_for
 from .common import Column, ListSpec, list_page
 from .documents import documents_section
+from .records import add_service_error
 
 # --------------------------------------------------------------------------- list
 
@@ -159,7 +168,7 @@ def series_context(user, meeting):
     }
 
 
-def meeting_page_context(request, meeting, *, minutes_form=None, cancel_form=None):
+def meeting_page_context(request, meeting, *, cancel_form=None):
     """Everything the meeting page shows, in a fixed number of queries."""
     user = request.user
     agenda_items = list(meeting.agenda_items.select_related("presenter"))
@@ -191,6 +200,10 @@ def meeting_page_context(request, meeting, *, minutes_form=None, cancel_form=Non
     reviewed = {recommendation.pk: recommendation for recommendation in related}
     for item in agenda_items:
         item.visible_recommendation = reviewed.get(item.recommendation_id)
+        # Raised from this item's outcome, and released to the user.
+        item.visible_raised = [
+            r for r in related if r.source_agenda_item_id == item.pk
+        ]
     invitations = list(Invitation.objects.filter(meeting=meeting).by_attendee_name())
     my_invitation = next(
         (invitation for invitation in invitations if invitation.user_id == user.pk),
@@ -203,10 +216,7 @@ def meeting_page_context(request, meeting, *, minutes_form=None, cancel_form=Non
         AssessmentMeeting.Status.HELD,
         AssessmentMeeting.Status.CANCELLED,
     )
-    if minutes_form is None and (
-        (can_change and not published) or (can_correct and published)
-    ):
-        minutes_form = MinutesForm(initial={"minutes": meeting.minutes})
+    can_edit_minutes = (can_change and not published) or (can_correct and published)
     publish_form = (
         PublishMinutesForm(auto_id="id_publish_%s")
         if can_change and not published
@@ -250,7 +260,16 @@ def meeting_page_context(request, meeting, *, minutes_form=None, cancel_form=Non
         ),
         "recommendations": [r for r in related if r.source_meeting_id == meeting.pk],
         "minutes_published": published,
-        "minutes_form": minutes_form,
+        "can_edit_minutes": can_edit_minutes,
+        # Who attended and the outcomes: the published minutes, or the draft
+        # shown to its secretaries.
+        "show_minutes": published or can_edit_minutes,
+        "minutes_recorded": bool(meeting.minutes.strip())
+        or any(item.has_outcome for item in agenda_items),
+        "attendance_recorded": any(i.attendance for i in invitations),
+        "outcomes_recorded": any(
+            item.has_outcome or item.visible_raised for item in agenda_items
+        ),
         "publish_form": publish_form,
         "can_cancel": can_change and open_meeting,
         "cancel_form": cancel_form,
@@ -270,37 +289,58 @@ def meeting_detail(request, pk):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def meeting_minutes(request, pk):
-    """Save the draft minutes, or correct published ones (a new revision)."""
+    """Record the minutes (who attended, each agenda item's outcome, the free
+    text) or correct published ones (a new revision), all saved together by
+    ``meeting_record_minutes`` over the version the page was loaded from."""
     user = request.user
     meeting = get_meeting_for(user, pk)
-    published = meeting.minutes_status == AssessmentMeeting.MinutesStatus.PUBLISHED
-    if published and not user.has_perm(CORRECT_MINUTES_PERMISSION):
+    if not meeting_services.minutes_can_edit(user=user, meeting=meeting):
         raise PermissionDenied
-    if not published and not user.has_perm("cooperation.change_assessmentmeeting"):
-        raise PermissionDenied
-    form = MinutesForm(request.POST)
-    if form.is_valid():
-        try:
-            meeting_services.meeting_save_minutes(
-                meeting=meeting,
-                acting_user=user,
-                minutes=form.cleaned_data["minutes"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error.messages)
-        else:
-            if published:
-                messages.success(request, gettext("Minutes corrected."))
+    data = request.POST if request.method == "POST" else None
+    form = MinutesForm(data, meeting=meeting if data is None else None)
+    attendance = attendance_formset(data, meeting)
+    outcomes = outcome_formset(data, meeting)
+    conflict, status = None, 200
+    if data is not None:
+        status = 400
+        if all([form.is_valid(), attendance.is_valid(), outcomes.is_valid()]):
+            try:
+                meeting_services.meeting_record_minutes(
+                    meeting=meeting,
+                    version=form.posted_version(),
+                    acting_user=user,
+                    minutes=form.cleaned_data["minutes"],
+                    attendance=attendance_entries(attendance),
+                    outcomes=outcome_entries(outcomes),
+                )
+            except concurrency.EditConflict as error:
+                conflict = concurrency.conflict_context(form, error)
+                status = 409
+            except ValidationError as error:
+                add_service_error(form, error)
             else:
-                messages.success(request, gettext("Draft minutes saved."))
-            return redirect(meeting.get_absolute_url() + "#minutes")
+                if meeting.minutes_status == AssessmentMeeting.MinutesStatus.PUBLISHED:
+                    messages.success(request, gettext("Minutes corrected."))
+                else:
+                    messages.success(request, gettext("Draft minutes saved."))
+                return redirect(meeting.get_absolute_url() + "#minutes")
     return render(
         request,
-        "cooperation/meeting_detail.html",
-        meeting_page_context(request, meeting, minutes_form=form),
-        status=400,
+        "cooperation/meeting_minutes.html",
+        {
+            "meeting": meeting,
+            "minutes_form": form,
+            "attendance": attendance,
+            "outcomes": outcomes,
+            "minutes_published": (
+                meeting.minutes_status == AssessmentMeeting.MinutesStatus.PUBLISHED
+            ),
+            "can_raise": user.has_perm("cooperation.add_recommendation"),
+            **(conflict or {}),
+        },
+        status=status,
     )
 
 

@@ -7,6 +7,8 @@ from django.views.decorators.http import require_POST
 
 from cooperation.forms.notifications import NotificationPreferencesForm
 from cooperation.forms.profile import LanguageForm, ProfileForm
+from cooperation.models.nations import collation_key
+from cooperation.roles import role_label
 from cooperation.services.accounts import user_update_profile
 from cooperation.services.notifications import notification_preferences
 
@@ -32,7 +34,15 @@ def profile(request):
     return render(
         request,
         "cooperation/profile.html",
-        {"form": form, "notification_form": notification_form},
+        {
+            "form": form,
+            "notification_form": notification_form,
+            # The roles named in the reader's language.
+            "roles": sorted(
+                (role_label(group) for group in request.user.groups.all()),
+                key=collation_key,
+            ),
+        },
         status=400 if form.is_bound else 200,
     )
 

@@ -4,7 +4,8 @@ post a progress update, comment."""
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -21,7 +22,7 @@ from cooperation.forms.recommendations import (
     RecommendationProgressForm,
     RecommendationTransitionForm,
 )
-from cooperation.models import Follow, Nation, Recommendation
+from cooperation.models import AgendaItem, Follow, Nation, Recommendation
 from cooperation.services import recommendations as recommendation_services
 
 from .access import get_meeting_for, get_recommendation_for
@@ -158,7 +159,11 @@ def _detail_context(
     sources = (
         Recommendation.objects.filter(pk=recommendation.pk)
         .with_visible_sources(user)
-        .values("visible_source_meeting_title", "visible_initiative_title")
+        .values(
+            "visible_source_meeting_title",
+            "visible_initiative_title",
+            "source_agenda_item__title",
+        )
         .get()
     )
     can_change = user.has_perm(CHANGE_PERMISSION)
@@ -186,6 +191,10 @@ def _detail_context(
     return {
         "recommendation": recommendation,
         "source_meeting_title": sources["visible_source_meeting_title"],
+        # The agenda item follows its meeting's release: named only with it.
+        "source_agenda_item_title": sources["source_agenda_item__title"]
+        if sources["visible_source_meeting_title"] is not None
+        else None,
         "initiative_title": sources["visible_initiative_title"],
         "nations": list(recommendation.nations.order_by("name")),
         "released_to": (
@@ -221,13 +230,51 @@ def recommendation_detail(request, reference):
 # ------------------------------------------------------------------------ writes
 
 
+def outcome_item(meeting, value):
+    """The agenda item of ``meeting`` named by ``value`` (a posted id), None when
+    none is asked; 404 for an id that is not an item of this meeting."""
+    if not value:
+        return None
+    if meeting is None or not (value.isascii() and value.isdigit()) or len(value) > 9:
+        raise Http404
+    return get_object_or_404(AgendaItem, meeting=meeting, pk=int(value))
+
+
+def outcome_initial(item):
+    """The new recommendation's title and description, from ``item``'s outcome."""
+    if item is None:
+        return None
+    title_length = Recommendation._meta.get_field("title").max_length
+    follow_up = item.follow_up.strip()
+    title = (follow_up.splitlines() or [""])[0].strip() or item.title
+    parts = [
+        f"{label}: {text}"
+        for label, text in (
+            (gettext("Decision"), item.decision.strip()),
+            (gettext("Discussion"), item.discussion.strip()),
+            (gettext("Follow-up"), follow_up),
+        )
+        if text
+    ]
+    return {"title": title[:title_length], "description": "\n\n".join(parts)}
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required("cooperation.add_recommendation", raise_exception=True)
 def recommendation_create(request, pk=None):
-    """Raise a recommendation; from a meeting page (``pk``) the meeting is fixed."""
+    """Raise a recommendation; from a meeting page (``pk``) the meeting is fixed,
+    and from an outcome of its minutes (``?agenda_item=``) the form is filled in
+    from the outcome and the recommendation is linked back to the agenda item."""
     meeting = get_meeting_for(request.user, pk) if pk is not None else None
+    agenda_item = outcome_item(meeting, request.GET.get("agenda_item"))
     data = request.POST if request.method == "POST" else None
-    form = RecommendationForm(data, user=request.user, source_meeting=meeting)
+    form = RecommendationForm(
+        data,
+        user=request.user,
+        source_meeting=meeting,
+        source_agenda_item=agenda_item,
+        initial=outcome_initial(agenda_item) if data is None else None,
+    )
     release_form = releasability_form_for(request.user, data)
     if data is not None and all(
         [form.is_valid(), release_form is None or release_form.is_valid()]
@@ -258,6 +305,7 @@ def recommendation_create(request, pk=None):
             "form": form,
             "release_form": release_form,
             "source_meeting": meeting,
+            "source_agenda_item": agenda_item,
             "cancel_url": cancel_url,
         },
     )

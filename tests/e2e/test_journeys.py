@@ -132,12 +132,21 @@ def log_in(page, username, lang):
     page.wait_for_url("**/")
 
 
+WRITTEN_IN_LABELS = (
+    "Written in English",
+    "Written in Spanish",
+    "Written in Portuguese",
+)
+
+
 def expect_page(page, lang, heading, *, level=1):
-    """The page is in ``lang``: its ``<html lang>`` and one of its headings."""
+    """The page is in ``lang``: its ``<html lang>`` and one of its headings, named
+    ``heading`` (then, for a record written in another language than ``lang``,
+    the "Written in …" of its badge)."""
     expect(page.locator("html")).to_have_attribute("lang", lang)
-    expect(
-        page.get_by_role("heading", name=heading, level=level, exact=True)
-    ).to_be_visible()
+    badges = "|".join(re.escape(t(lang, label)) for label in WRITTEN_IN_LABELS)
+    name = re.compile(rf"^{re.escape(heading)}(\s+({badges}))?$")
+    expect(page.get_by_role("heading", name=name, level=level)).to_be_visible()
 
 
 def navigate(page, lang, msgid):
@@ -877,7 +886,11 @@ def test_editor_uploads_a_pdf_on_a_recommendation_sees_it_listed_and_downloads_i
     file_field = page.get_by_label(exactly(t(lang, "File")))
     title_field.fill("Disguised program")
     file_field.set_input_files(
-        {"name": "report.pdf", "mimeType": "application/pdf", "buffer": b"MZ" + bytes(512)}
+        {
+            "name": "report.pdf",
+            "mimeType": "application/pdf",
+            "buffer": b"MZ" + bytes(512),
+        }
     )
     page.get_by_role("button", name=t(lang, "Upload")).click()
     expect(
@@ -896,7 +909,11 @@ def test_editor_uploads_a_pdf_on_a_recommendation_sees_it_listed_and_downloads_i
         "Duty roster of the 24/7 point of contact"
     )
     page.get_by_label(exactly(t(lang, "File"))).set_input_files(
-        {"name": "duty roster.pdf", "mimeType": "application/pdf", "buffer": MINIMAL_PDF}
+        {
+            "name": "duty roster.pdf",
+            "mimeType": "application/pdf",
+            "buffer": MINIMAL_PDF,
+        }
     )
     page.get_by_role("button", name=t(lang, "Upload")).click()
     expect(page.get_by_role("alert").first).to_contain_text(

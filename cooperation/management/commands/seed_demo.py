@@ -217,13 +217,33 @@ class DemoSeeder:
     def seed_focus_areas(self):
         for spec in demo_data.FOCUS_AREAS:
             focus_area = FocusArea.objects.filter(slug=spec.slug).first()
+            translations = {
+                "name_es": spec.name_es,
+                "description_es": spec.description_es,
+                "name_pt_br": spec.name_pt_br,
+                "description_pt_br": spec.description_pt_br,
+            }
             if focus_area is None:
                 focus_area = self.save_new(
                     FocusArea(
-                        slug=spec.slug, name=spec.name, description=spec.description
+                        slug=spec.slug,
+                        name=spec.name,
+                        description=spec.description,
+                        **translations,
                     )
                 )
                 self.created["focus_areas"] += 1
+            else:
+                # A database seeded before the translations: fill the blank ones.
+                missing = {
+                    field: value
+                    for field, value in translations.items()
+                    if value and not getattr(focus_area, field)
+                }
+                if missing:
+                    for field, value in missing.items():
+                        setattr(focus_area, field, value)
+                    focus_area.save(update_fields=list(missing))
             self.focus_areas[spec.slug] = focus_area
 
     # ------------------------------------------------------------------ accounts
