@@ -147,6 +147,10 @@ class AgendaItemSpec:
     duration_minutes: int = 30
     presenter: str | None = None
     notes: str = ""
+    # The outcome recorded in the minutes of a held meeting.
+    decision: str = ""
+    discussion: str = ""
+    follow_up: str = ""
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,8 @@ class MeetingSpec:
     chair: str
     nations: tuple[str, ...]
     attendees: tuple[str, ...] = ()
+    # Of a held meeting: (attendee, present/absent/represented, represented by).
+    attendance: tuple[tuple[str, str, str], ...] = ()
     online_url: str = ""
     minutes: str = ""
     briefing_summary: str = ""
@@ -984,6 +990,11 @@ MEETINGS = (
         chair=COORDINATOR,
         nations=SUMMIT_NATIONS,
         attendees=(COORDINATOR, COLOMBIA, BRAZIL),
+        attendance=(
+            (COORDINATOR, "present", ""),
+            (COLOMBIA, "present", ""),
+            (BRAZIL, "represented", "Cmdr. Ana Ribeiro, Brazilian Navy"),
+        ),
         minutes=(
             "Defense leaders from the United States and South America reviewed the "
             "threats facing the hemisphere: drug trafficking, organised crime, "
@@ -1012,8 +1023,28 @@ MEETINGS = (
                 90,
                 COLOMBIA,
                 "Colombia, Brazil, Mexico, Peru, Ecuador and Bolivia report.",
+                decision=(
+                    "Hold a situation-assessment meeting every quarter to review "
+                    "each nation's drug-trafficking picture."
+                ),
+                discussion=(
+                    "Colombia reported rising cocaine production and exports; "
+                    "Brazil growing domestic marijuana use with less cross-border "
+                    "trafficking; Mexico a shift from heroin to synthetic opioids."
+                ),
+                follow_up="Propose the dates of the next four quarterly meetings.",
             ),
-            AgendaItemSpec("Cyber threats to defense networks", 45, COORDINATOR),
+            AgendaItemSpec(
+                "Cyber threats to defense networks",
+                45,
+                COORDINATOR,
+                decision="Each nation names a point of contact for cyber incidents.",
+                discussion=(
+                    "Incidents against defense networks are reported late and "
+                    "through informal channels."
+                ),
+                follow_up="Name the cyber-incident points of contact within 30 days.",
+            ),
             AgendaItemSpec("Evaluation of current initiatives", 90, COORDINATOR),
             AgendaItemSpec("Recommendations and next steps", 45, COORDINATOR),
         ),

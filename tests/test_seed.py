@@ -266,6 +266,25 @@ def test_held_meeting_is_in_the_past_with_minutes_attendees_and_agenda(
     assert held_meeting.agenda_items.count() >= 3
 
 
+def test_held_meeting_minutes_record_attendance_and_outcomes(held_meeting):
+    attendance = dict(
+        held_meeting.invitations.values_list("user__username", "attendance")
+    )
+    outcomes = held_meeting.agenda_items.exclude(decision="").order_by("position")
+
+    assert attendance == {
+        "coordinator": "present",
+        "colombia": "present",
+        "brazil": "represented",
+    }
+    assert held_meeting.invitations.get(user__username="brazil").represented_by
+    assert [item.title for item in outcomes] == [
+        "Drug-trafficking trends by country",
+        "Cyber threats to defense networks",
+    ]
+    assert all(item.discussion and item.follow_up for item in outcomes)
+
+
 INCREASING, STABLE, DECREASING = "increasing", "stable", "decreasing"
 
 

@@ -22,6 +22,7 @@ import holidays
 import pytest
 from django.core import mail
 from django.utils import formats, timezone, translation
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from playwright.sync_api import expect
 
@@ -33,6 +34,7 @@ from cooperation.models import (
     AssessmentMeeting,
     Briefing,
     Document,
+    FocusArea,
     Initiative,
     MeetingSeries,
     Nation,
@@ -41,6 +43,7 @@ from cooperation.models import (
     User,
 )
 from cooperation.picture import active_focus_areas
+from cooperation.services.scheduling import nation_holiday
 from tests.factories import MINIMAL_PDF
 from tests.test_briefings import PdfText, pdf_pages
 
@@ -64,6 +67,19 @@ NOT_FOUND_LOGGED = (
 
 
 # ------------------------------------------------------------------------ helpers
+
+
+def focus_area_name(lang, name):
+    """The focus area named ``name`` (in English) as the reader of ``lang`` sees it."""
+    focus_area = FocusArea.objects.get(name=name)
+    with translation.override(lang):
+        return focus_area.display_name
+
+
+def local_date(lang, day):
+    """``day`` as the portal writes a date in ``lang`` (never ISO)."""
+    with translation.override(lang):
+        return date_format(day, "DATE_FORMAT")
 
 
 def t(lang, message):
@@ -219,13 +235,19 @@ def next_brazilian_weekday_holiday(after):
     calendar = holidays.country_holidays("BR", years=range(day.year, day.year + 2))
     while day not in calendar or day.weekday() >= 5:
         day += datetime.timedelta(days=1)
-    return day, calendar[day]
+    return day
+
+
+def holiday_name(lang, day):
+    """Brazil's holiday on ``day`` as the portal names it to a reader of ``lang``."""
+    with translation.override(lang):
+        return nation_holiday(Nation.objects.get(iso_alpha2="BR"), day)
 
 
 def test_coordinator_schedules_a_quarterly_series_inviting_brazil_and_colombia(
     page, lang
 ):
-    holiday, holiday_name = next_brazilian_weekday_holiday(datetime.date.today())
+    holiday = next_brazilian_weekday_holiday(datetime.date.today())
     set_language("coordinator", lang)
     # The liaisons read their mail in a language other than the scheduler's page, so
     # the invitations must follow each recipient, not the request.
@@ -280,9 +302,9 @@ def test_coordinator_schedules_a_quarterly_series_inviting_brazil_and_colombia(
     holiday_warning = t(
         lang, "%(date)s is a public holiday in %(nation)s: %(name)s."
     ) % {
-        "date": holiday.isoformat(),
+        "date": local_date(lang, holiday),
         "nation": nation_name(lang, "BR"),
-        "name": holiday_name,
+        "name": holiday_name(lang, holiday),
     }
     expect(
         page.get_by_role("alert").filter(has_text=holiday_warning).first
@@ -396,7 +418,9 @@ def test_colombian_liaison_records_assessment_raises_and_accepts_recommendation(
         return exactly(field_label(lang, SituationAssessment, name))
 
     page.get_by_label(label("nation")).select_option(label=nation_name(lang, "CO"))
-    page.get_by_label(label("focus_area")).select_option(label="Community engagement")
+    page.get_by_label(label("focus_area")).select_option(
+        label=focus_area_name(lang, "Community engagement")
+    )
     page.get_by_label(label("primary_concern")).fill(
         "Recruitment of minors by armed groups"
     )
@@ -430,7 +454,7 @@ def test_colombian_liaison_records_assessment_raises_and_accepts_recommendation(
     )
     page.get_by_label(
         exactly(field_label(lang, Recommendation, "focus_area"))
-    ).select_option(label="Community engagement")
+    ).select_option(label=focus_area_name(lang, "Community engagement"))
     page.get_by_role(
         "group", name=exactly(field_label(lang, Recommendation, "nations"))
     ).get_by_label(nation_name(lang, "CO"), exact=True).check()

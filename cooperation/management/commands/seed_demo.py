@@ -374,8 +374,16 @@ class DemoSeeder:
                     duration_minutes=item.duration_minutes,
                     presenter=self.users[item.presenter] if item.presenter else None,
                     notes=item.notes,
+                    decision=item.decision,
+                    discussion=item.discussion,
+                    follow_up=item.follow_up,
                 )
             )
+        for name, attendance, represented_by in spec.attendance:
+            invitation = meeting.invitations.get(user=self.users[name])
+            invitation.attendance = attendance
+            invitation.represented_by = represented_by
+            invitation.save(update_fields=["attendance", "represented_by"])
         for item in spec.assessments:
             self.save_new(
                 SituationAssessment(
