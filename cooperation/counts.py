@@ -129,6 +129,26 @@ def cached_rows(queryset):
     return _cached("rows", queryset, lambda: list(queryset))
 
 
+def cached_value(kind, *parts, compute, tokens=()):
+    """``compute()`` kept once per data generation under ``kind`` and ``parts``
+    (plain values naming what the value depends on, such as a user's pk), and under
+    the current value of each of ``tokens`` (keys that ``replace_token`` renews when
+    a write that sends no signal changes the value). Unlike ``cached_count``, the
+    key needs no query: a value read on every page costs a cache read, not the
+    building of its SQL."""
+    try:
+        current = [generation(), *(token(key) or "" for key in tokens)]
+        key = ":".join(["cooperation", kind, *current, *map(str, parts)])
+        value = _cache_call("get", key)
+    except _Unavailable:
+        return compute()
+    if value is None:
+        value = compute()
+        with contextlib.suppress(_Unavailable):
+            _cache_call("set", key, value, settings.COUNT_CACHE_SECONDS)
+    return value
+
+
 # Models whose writes change no count a page shows: each login (or PDF briefing asked
 # for) would otherwise throw every count away.
 _IGNORED_MODELS = {"usersession", "briefing"}

@@ -637,7 +637,8 @@ def test_a_deleted_documents_notification_is_not_listed(client, people):
         in client.get(reverse("cooperation:notification-list")).content.decode()
     )
 
-    Document.objects.filter(pk=document.pk).update(deleted_at=timezone.now())
+    document.deleted_at = timezone.now()
+    document.save(update_fields=["deleted_at"])
 
     page = client.get(reverse("cooperation:notification-list"))
     assert "Evidence of patrols" not in page.content.decode()
@@ -679,12 +680,33 @@ def test_the_badge_costs_one_query_whatever_is_unread(client, people):
     some, response = _queries(client, url)
     assert unread_badge(response) == "30"
     assert some == empty
+    cache.clear()
     badge = [
         query["sql"]
         for query in _captured(client, url)
         if "cooperation_notification" in query["sql"]
     ]
     assert len(badge) == 1
+    # Then kept in the cache until the data changes or the reader reads some.
+    assert not [
+        query
+        for query in _captured(client, url)
+        if "cooperation_notification" in query["sql"]
+    ]
+    notification_services.notification_mark_all_read(acting_user=people["owner"])
+    assert unread_badge(client.get(url)) is None
+
+
+def test_a_new_notification_reaches_a_badge_read_from_the_cache(client, people):
+    client.force_login(people["owner"])
+    url = reverse("cooperation:calendar-subscription")
+    assert unread_badge(client.get(url)) is None
+
+    factories.NotificationFactory(
+        recipient=people["owner"], recommendation=people["recommendation"]
+    )
+
+    assert unread_badge(client.get(url)) == "1"
 
 
 def _captured(client, url):

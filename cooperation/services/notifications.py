@@ -44,6 +44,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cooperation import counts
 from cooperation.models import (
     AssessmentMeeting,
     Document,
@@ -425,6 +426,18 @@ def _queue_digest(*, key: str, user: User, ids: list[int]) -> bool:
 # ----------------------------------------------------- reading and preferences
 
 
+def unread_token(user_pk):
+    """The cache token under which the navigation bar keeps ``user_pk``'s unread
+    count (``counts.cached_value``): renewed when they read notifications, a write
+    that sends no signal."""
+    return f"cooperation:unread-token:{user_pk}"
+
+
+def _unread_changed(user_pk):
+    counts.replace_token(unread_token(user_pk))
+    transaction.on_commit(lambda: counts.replace_token(unread_token(user_pk)))
+
+
 @transaction.atomic
 def notification_mark_read(*, notification: Notification, acting_user: User) -> None:
     """Mark ``acting_user``'s ``notification`` read (already read: unchanged)."""
@@ -435,16 +448,19 @@ def notification_mark_read(*, notification: Notification, acting_user: User) -> 
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
             read_at=notification.read_at
         )
+        _unread_changed(acting_user.pk)
 
 
 @transaction.atomic
 def notification_mark_all_read(*, acting_user: User) -> int:
     """Mark every unread notification of ``acting_user`` read; return how many."""
-    return (
+    marked = (
         Notification.objects.filter(recipient=acting_user)
         .unread()
         .update(read_at=timezone.now())
     )
+    _unread_changed(acting_user.pk)
+    return marked
 
 
 @transaction.atomic

@@ -2,7 +2,9 @@
 
 from django import template
 
+from cooperation import counts
 from cooperation.models import Notification
+from cooperation.services import notifications
 
 register = template.Library()
 
@@ -14,18 +16,28 @@ UNREAD_COUNT_LIMIT = 100
 def unread_notification_count(context):
     """How many unread notifications the signed-in user has about records they may
     see, at most ``UNREAD_COUNT_LIMIT``: one query (the partial index of unread
-    notifications per recipient), made once per request."""
+    notifications per recipient), kept in the cache until the data changes or the
+    user reads a notification (``unread_token``), read once per request."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
     cached = getattr(request, "_unread_notification_count", None)
     if cached is None:
-        unread = (
-            Notification.objects.visible_to(user)
-            .unread()
-            .order_by()
-            .values("pk")[:UNREAD_COUNT_LIMIT]
+
+        def count():
+            unread = (
+                Notification.objects.visible_to(user)
+                .unread()
+                .order_by()
+                .values("pk")[:UNREAD_COUNT_LIMIT]
+            )
+            return unread.count()
+
+        cached = request._unread_notification_count = counts.cached_value(
+            "unread",
+            user.pk,
+            compute=count,
+            tokens=[notifications.unread_token(user.pk)],
         )
-        cached = request._unread_notification_count = unread.count()
     return cached

@@ -2,6 +2,7 @@
 
 from django import template
 
+from cooperation import counts
 from cooperation.models import SavedFilter
 from cooperation.services import saved_filters as saved_filter_services
 
@@ -11,12 +12,24 @@ register = template.Library()
 @register.simple_tag
 def user_saved_filters(user):
     """``user``'s saved filters with their links, by list and name: one query of at
-    most ``MAX_PER_USER`` rows (none for an anonymous visitor)."""
+    most ``MAX_PER_USER`` rows (none for an anonymous visitor), kept in the cache
+    until the data changes (saving or deleting a filter is a change)."""
     if not user.is_authenticated:
         return []
-    rows = SavedFilter.objects.filter(user=user).only(
-        "pk", "list_name", "name", "query"
-    )[: saved_filter_services.MAX_PER_USER]
+
+    def rows():
+        return list(
+            SavedFilter.objects.filter(user=user).values_list(
+                "pk", "list_name", "name", "query"
+            )[: saved_filter_services.MAX_PER_USER]
+        )
+
+    saved = [
+        SavedFilter(pk=pk, list_name=list_name, name=name, query=query)
+        for pk, list_name, name, query in counts.cached_value(
+            "saved-filters", user.pk, compute=rows
+        )
+    ]
     return [
         {
             "pk": row.pk,
@@ -24,7 +37,7 @@ def user_saved_filters(user):
             "list": row.get_list_name_display(),
             "url": saved_filter_services.saved_filter_url(row),
         }
-        for row in rows
+        for row in saved
     ]
 
 
