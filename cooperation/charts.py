@@ -9,11 +9,13 @@ text alternative and a table or badge that gives the same figures.
   area's last few threat levels, oldest first.
 """
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.formats import date_format, get_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 
 from .models import SituationAssessment
@@ -292,6 +294,46 @@ class Sparkline:
     @property
     def last_colour(self):
         return LEVEL_COLOURS[self.levels[-1]]
+
+    @functools.cached_property
+    def svg(self):
+        """The drawing (its text alternative as its title), built here rather than
+        in a template: the picture draws hundreds, each twice (table and cards)."""
+        width, height = self.width, self.height
+        grid = format_html_join(
+            "",
+            '<line x1="2" x2="{}" y1="{}" y2="{}" stroke="#fff"/>',
+            ((width - 2, f"{y:.1f}", f"{y:.1f}") for y in self.grid),
+        )
+        line = (
+            format_html(
+                '<polyline points="{}" fill="none" stroke="#495057" '
+                'stroke-width="1.75" stroke-linejoin="round" stroke-linecap="round"/>',
+                self.polyline,
+            )
+            if len(self.points) > 1
+            else ""
+        )
+        last_x, last_y = self.last_point
+        return format_html(
+            '<svg class="d-block" width="{}" height="{}" viewBox="0 0 {} {}" '
+            'aria-hidden="true" focusable="false"><title>{}</title>'
+            '<rect width="{}" height="{}" rx="3" fill="#f1f3f5"/>{}{}'
+            '<circle cx="{}" cy="{}" r="3.5" fill="{}" stroke="#212529" '
+            'stroke-width="1"/></svg>',
+            width,
+            height,
+            width,
+            height,
+            self.text,
+            width,
+            height,
+            grid,
+            line,
+            f"{last_x:.1f}",
+            f"{last_y:.1f}",
+            self.last_colour,
+        )
 
     @property
     def text(self):

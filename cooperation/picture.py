@@ -3,6 +3,7 @@ area as of a day, the one before it, and each nation's open and overdue
 recommendations. Read by the picture page and by the regional briefing."""
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -37,9 +38,10 @@ class Cell:
     def trend_changed(self):
         return self.previous is not None and self.previous.trend != self.latest.trend
 
-    @property
+    @functools.cached_property
     def sparkline(self):
-        """The threat levels of ``history`` as a sparkline (``charts.sparkline``)."""
+        """The threat levels of ``history`` as a sparkline (``charts.sparkline``),
+        computed once though the page draws it twice."""
         history = self.history or (self.latest,)
         return sparkline([assessment.threat_level for assessment in history])
 
