@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core import mail
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import override_settings
@@ -257,6 +258,7 @@ def test_requests_within_a_minute_do_not_write_the_session(client, officer):
     page = reverse("password_change")
     with _at(START):
         client.force_login(officer)
+    cache.clear()
     with (
         _at(START + datetime.timedelta(seconds=59)),
         CaptureQueriesContext(connection) as within_a_minute,
@@ -264,6 +266,9 @@ def test_requests_within_a_minute_do_not_write_the_session(client, officer):
         assert client.get(page).status_code == 200
     assert _session_writes(within_a_minute.captured_queries) == []
 
+    # Both requests cold: what the first kept in the cache (the navigation bar's
+    # counts) would spare the second some reads.
+    cache.clear()
     with _at(START + datetime.timedelta(seconds=61)):
         with CaptureQueriesContext(connection) as after_a_minute:
             assert client.get(page).status_code == 200

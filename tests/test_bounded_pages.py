@@ -41,7 +41,9 @@ NATION_PAGE_QUERIES = 14  # nation, initiatives rows + COUNT, assessments rows +
 NATION_LIST_QUERIES = 10  # COUNT for the paginator, the page of nations, and the
 # initiatives and open recommendations per nation (one grouped query each)
 # The same pages once their counts are cached (``cooperation.counts``): the rows only.
-NATION_LIST_WARM_QUERIES = 5  # and the reader's permissions, kept as well
+# The reader's permissions and the navigation bar's unread count and saved filters
+# are kept as well.
+NATION_LIST_WARM_QUERIES = 3
 
 WITHHELD_REFERENCE = "REC-1990-0001"
 

@@ -206,7 +206,8 @@ class ListCase:
 # generation adds one COUNT, a user's first request two for the permissions):
 # session, user, the filter form's reference lists (initiatives: nations, focus areas; recommendations: both in one
 # UNION; meetings: nations), the page's rows, their prefetch (focus areas or nations).
-# and the navigation bar's saved filters and unread notifications.
+# (The navigation bar's saved filters and unread notifications are cached too, per
+# user and data generation.)
 # A CSV: session, user, then
 # - initiatives: nations, focus areas, the rows, and per chunk of 2000 rows their
 #   participations, focus areas, releasability and owners;
@@ -214,9 +215,9 @@ class ListCase:
 #   releasability and owners;
 # - meetings: the rows, and per chunk of 500 their nations and releasability.
 LISTS = {
-    "initiatives": ListCase("initiative-list", build_initiatives, 8, 9),
-    "recommendations": ListCase("recommendation-list", build_recommendations, 7, 7),
-    "meetings": ListCase("meeting-list", build_meetings, 7, 5),
+    "initiatives": ListCase("initiative-list", build_initiatives, 6, 9),
+    "recommendations": ListCase("recommendation-list", build_recommendations, 5, 7),
+    "meetings": ListCase("meeting-list", build_meetings, 5, 5),
 }
 
 
