@@ -169,6 +169,7 @@ class AssessmentSpec:
     key_drivers: str = ""
     sources: str = ""
     confidence: str = ""
+    language: str = "en"  # the language its text is written in
 
 
 @dataclass(frozen=True)
@@ -821,6 +822,7 @@ HISTORY = (
         key_drivers="Cultivos en zonas sin presencia del Estado; rutas del Pacífico.",
         sources="Informes de erradicación de la Policía Nacional.",
         confidence=Confidence.HIGH,
+        language="es",
     ),
     *_history(
         "BR",
@@ -838,6 +840,7 @@ HISTORY = (
         trafficking_trend=Trend.DECREASING,
         consumption_trend=Trend.INCREASING,
         sources="Apreensões da Polícia Federal.",
+        language="pt-br",
         confidence=Confidence.MODERATE,
     ),
     *_history(
@@ -927,6 +930,7 @@ HISTORY = (
             "Los grupos armados diversifican sus ingresos hacia la minería ilegal.",
         ),
         trend=Trend.INCREASING,
+        language="es",
     ),
     *_history(
         "BR",
@@ -941,6 +945,7 @@ HISTORY = (
         ),
         trend=Trend.INCREASING,
         emerging_shift="Das prisões para as rotas internacionais",
+        language="pt-br",
     ),
 )
 
@@ -1137,6 +1142,7 @@ MEETINGS = (
                 "de oro en Antioquia, Chocó y la Amazonía.",
                 emerging_shift="Del narcotráfico hacia la minería ilegal",
                 confidence=Confidence.MODERATE,
+                language="es",
             ),
             AssessmentSpec(
                 "PE",

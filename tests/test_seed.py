@@ -375,6 +375,10 @@ def test_some_assessments_are_written_in_spanish_and_portuguese(seeded):
 
     assert any(code == "CO" and "producción" in text for code, text in summaries)
     assert any(code == "BR" and "consumo interno" in text for code, text in summaries)
+    # Each says the language it is written in.
+    written = SituationAssessment.objects.values_list("summary", "language")
+    assert {language for text, language in written if "producción" in text} == {"es"}
+    assert {language for text, language in written if "consumo" in text} == {"pt-br"}
 
 
 def test_held_meeting_has_more_assessments_and_every_evaluation_rating(held_meeting):

@@ -712,6 +712,7 @@ def calendar_heading(lang, username):
     return t(lang, "Meetings in %(month)s") % {"month": month}
 
 
+@pytest.mark.parametrize("lang", ["en", "es", "pt-br"])
 @pytest.mark.parametrize("username", ["colombia", "coordinator"])
 @pytest.mark.parametrize("width", [1280, 992, 390])
 def test_pages_fit_the_screen_without_console_errors_at_desktop_and_phone_width(

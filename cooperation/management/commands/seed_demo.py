@@ -402,6 +402,7 @@ class DemoSeeder:
                     key_drivers=item.key_drivers,
                     sources=item.sources,
                     confidence=item.confidence,
+                    language=item.language,
                 )
             )
         for item in spec.evaluations:
