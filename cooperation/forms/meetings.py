@@ -556,18 +556,20 @@ SCOPE_CHOICES = [
 ]
 
 
-class RepeatForm(forms.Form):
-    """Whether a new meeting repeats, and until when: the "Repeat" section."""
-
-    ENDS_ON_DATE = "on_date"
-    ENDS_AFTER_COUNT = "after_count"
-
-    frequency = forms.ChoiceField(
+def repeat_frequency_field(**kwargs):
+    """How a meeting repeats, or not: the field of the meeting form's "Repeat"
+    section and of find-a-time's."""
+    return forms.ChoiceField(
         label=_("Repeat"),
         required=False,
         choices=[("", _("Does not repeat")), *MeetingSeries.Frequency.choices],
+        **kwargs,
     )
-    interval = forms.IntegerField(
+
+
+def repeat_interval_field():
+    """Every how many weeks, months or quarters a series repeats."""
+    return forms.IntegerField(
         label=_("Every"),
         min_value=1,
         max_value=12,
@@ -575,6 +577,16 @@ class RepeatForm(forms.Form):
         required=False,
         help_text=_("1 = every week/month/quarter, 2 = every other one, …"),
     )
+
+
+class RepeatForm(forms.Form):
+    """Whether a new meeting repeats, and until when: the "Repeat" section."""
+
+    ENDS_ON_DATE = "on_date"
+    ENDS_AFTER_COUNT = "after_count"
+
+    frequency = repeat_frequency_field()
+    interval = repeat_interval_field()
     ends = forms.ChoiceField(
         label=_("Ends"),
         choices=[

@@ -11,7 +11,6 @@ from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cooperation.models import MeetingSeries
 from cooperation.validators import available_time_zones, validate_sane_year
 from cooperation.widgets import UserMultipleChoiceField
 
@@ -19,6 +18,8 @@ from .meetings import (
     active_nations,
     active_users,
     partner_zone_choices,
+    repeat_frequency_field,
+    repeat_interval_field,
     time_zone_choices,
 )
 
@@ -133,23 +134,13 @@ class FindTimeForm(forms.Form):
         label=_("Meeting's time zone"),
         help_text=_("Proposed times are every half hour in this zone."),
     )
-    frequency = forms.ChoiceField(
-        label=_("Repeat"),
-        required=False,
-        choices=[("", _("Does not repeat")), *MeetingSeries.Frequency.choices],
+    frequency = repeat_frequency_field(
         help_text=_(
             "For a series, each proposed time is checked on every occurrence: the "
             "same local time on the same day of each week, month or quarter."
         ),
     )
-    interval = forms.IntegerField(
-        label=_("Every"),
-        min_value=1,
-        max_value=12,
-        initial=1,
-        required=False,
-        help_text=_("1 = every week/month/quarter, 2 = every other one, …"),
-    )
+    interval = repeat_interval_field()
     count = forms.IntegerField(
         label=_("Number of occurrences"),
         min_value=2,
