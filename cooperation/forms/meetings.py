@@ -377,9 +377,7 @@ class CorrectionReasonMixin:
             )
 
 
-class SituationAssessmentForm(
-    WrittenInMixin, CorrectionReasonMixin, forms.ModelForm
-):
+class SituationAssessmentForm(WrittenInMixin, CorrectionReasonMixin, forms.ModelForm):
     """An assessment recorded at the meeting it belongs to (set by the view), of a
     nation the user may assess."""
 
