@@ -299,6 +299,16 @@ class Hit:
     url: str
     snippet: object = None  # highlighted, safe, or None
     detail: str = ""
+    # The language the record's title is written in ("" when unknown: a
+    # document's title), and its snippet's ("" when it is another author's note).
+    language: str = ""
+    snippet_language: str = ""
+    # Shown before the title, not written in the record's language: a reference,
+    # or an assessment's nation and focus area (highlighted, safe).
+    label: object = ""
+    # The language of ``detail`` when it is another record's text (a meeting's
+    # title), "" when it is a date or a label of the portal's catalogue.
+    detail_language: str = ""
 
 
 @dataclass
@@ -379,7 +389,7 @@ def _initiatives(user, query):
     )
     rows = list(
         _ranked(queryset, query, vector="initiative", title="title").only(
-            "pk", "title", "summary", "objectives", "status"
+            "pk", "title", "summary", "objectives", "status", "language"
         )[:PER_KIND]
     )
     hits = [
@@ -388,6 +398,8 @@ def _initiatives(user, query):
             url=row.get_absolute_url(),
             snippet=first_snippet([row.summary, row.objectives], query.words),
             detail=row.get_status_display(),
+            language=row.language,
+            snippet_language=row.language,
         )
         for row in rows
     ]
@@ -427,7 +439,13 @@ def _meetings(user, query):
         )
     rows = list(
         _ranked(queryset, query, vector="meeting", title="title").only(
-            "pk", "title", "starts_at", "minutes", "minutes_status", "time_zone"
+            "pk",
+            "title",
+            "starts_at",
+            "minutes",
+            "minutes_status",
+            "time_zone",
+            "language",
         )[:PER_KIND]
     )
     agenda = _matching_children(
@@ -451,6 +469,9 @@ def _meetings(user, query):
                 url=row.get_absolute_url(),
                 snippet=first_snippet([*agenda.get(row.pk, []), minutes], query.words),
                 detail=row.starts_at,
+                # Its agenda and minutes are written with it.
+                language=row.language,
+                snippet_language=row.language,
             )
         )
     return Group(
@@ -496,16 +517,19 @@ def _assessments(user, query):
     )
     hits = [
         Hit(
-            title=highlight(
-                f"{row.nation.display_name} — {row.focus_area.display_name}: "
-                f"{row.primary_concern}",
+            label=highlight(
+                f"{row.nation.display_name} — {row.focus_area.display_name}:",
                 query.words,
             ),
+            title=highlight(row.primary_concern, query.words),
             url=row.get_absolute_url(),
             snippet=first_snippet(
                 [row.summary, row.emerging_shift, row.key_drivers], query.words
             ),
             detail=row.meeting.title,
+            language=row.language,
+            snippet_language=row.language,
+            detail_language=row.meeting.language,
         )
         for row in rows
     ]
@@ -534,7 +558,7 @@ def _recommendations(user, query):
         )
     rows = list(
         _ranked(queryset, query, vector="recommendation", title="title").only(
-            "pk", "reference", "title", "description", "status"
+            "pk", "reference", "title", "description", "status", "language"
         )[:PER_KIND]
     )
     notes = _matching_children(
@@ -545,17 +569,26 @@ def _recommendations(user, query):
         text="note",
         vector="update",
     )
-    hits = [
-        Hit(
-            title=highlight(f"{row.reference} {row.title}", query.words),
-            url=row.get_absolute_url(),
-            snippet=first_snippet(
-                [row.description, *notes.get(row.pk, [])], query.words
-            ),
-            detail=row.get_status_display(),
+    hits = []
+    for row in rows:
+        # A timeline note keeps no language: its author's may not be the
+        # recommendation's.
+        snippet = first_snippet([row.description], query.words)
+        snippet_language = row.language
+        if snippet is None:
+            snippet = first_snippet(notes.get(row.pk, []), query.words)
+            snippet_language = ""
+        hits.append(
+            Hit(
+                label=highlight(row.reference, query.words),
+                title=highlight(row.title, query.words),
+                url=row.get_absolute_url(),
+                snippet=snippet,
+                detail=row.get_status_display(),
+                language=row.language,
+                snippet_language=snippet_language,
+            )
         )
-        for row in rows
-    ]
     return Group(
         "recommendations",
         _("Recommendations"),
@@ -585,6 +618,7 @@ def _documents(user, query):
                 title=highlight(row.title, query.words),
                 url=parent.get_absolute_url(),
                 detail=str(parent),
+                detail_language=parent.language,
             )
         )
     return Group("documents", _("Documents"), hits, _bounded(queryset, rows))

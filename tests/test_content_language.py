@@ -23,11 +23,21 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.template import Context, Template
 from django.urls import Resolver404, resolve, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from cooperation import demo_data, roles
 from cooperation.charts import threat_charts
-from cooperation.models import FocusArea, Recommendation
+from cooperation.models import (
+    Document,
+    FocusArea,
+    Initiative,
+    Participation,
+    Recommendation,
+    SituationAssessment,
+)
+from cooperation.services import assessments as assessment_services
+from cooperation.services import initiatives as initiative_services
+from cooperation.services import meetings as meeting_services
 from cooperation.services.recommendations import recommendation_create
 from cooperation.services.scheduling import meeting_check, meeting_checks
 from tests import factories
@@ -441,6 +451,213 @@ def test_the_language_tag_is_titled_in_the_readers_language(client):
     assert 'title="Escrito em inglês"' in page
     assert 'lang="en">EN</span>' in page
     assert f'<span lang="en">{recommendation.title}</span>' in page
+
+
+@pytest.mark.parametrize("language", ["es", "pt-br", "en"])
+def test_records_created_through_their_services_keep_the_authors_language(
+    superuser, colombia, areas, language
+):
+    """Each creating service records the language its author works in, on a record
+    built before the author's language was known (``language`` blank)."""
+    starts_at = at(2026, 9, 15, 10, "America/Bogota")
+    with translation.override(language):
+        plan = meeting_services.meeting_plan(
+            details=meeting_services.MeetingDetails(
+                title="Revisión fronteriza",
+                starts_at=starts_at,
+                ends_at=starts_at + datetime.timedelta(hours=2),
+                time_zone="America/Bogota",
+            ),
+            acting_user=superuser,
+        )
+        (meeting,) = meeting_services.meeting_create(
+            plan=plan, acting_user=superuser, released_to_all=True
+        )
+        assessment = assessment_services.assessment_save(
+            assessment=SituationAssessment(
+                meeting=meeting,
+                nation=colombia,
+                focus_area=areas[0],
+                primary_concern="Cocaína",
+                trend=SituationAssessment.Trend.STABLE,
+                threat_level=SituationAssessment.ThreatLevel.HIGH,
+                summary="Producción estable.",
+                language="",
+            ),
+            acting_user=superuser,
+        )
+        initiative = initiative_services.initiative_create(
+            initiative=Initiative(
+                title="Patrullas del Pacífico",
+                kind=Initiative.Kind.JOINT_TASK_FORCE,
+                summary="Patrullas conjuntas.",
+                owner=superuser,
+                language="",
+            ),
+            acting_user=superuser,
+            participations=[
+                initiative_services.ParticipationRow(colombia, Participation.Role.LEAD)
+            ],
+            released_to_all=True,
+        )
+        recommendation = recommendation_create(
+            acting_user=superuser,
+            title="Compartir datos de radar",
+            description="En 24 horas.",
+            focus_area=areas[0],
+            owner=superuser,
+        )
+
+    for record in (meeting, assessment, initiative, recommendation):
+        assert type(record).objects.get(pk=record.pk).language == language, record
+
+
+@pytest.fixture
+def spanish_editor(colombia):
+    """A coordinator who works in Spanish (the portal's language is the one of
+    their profile)."""
+    return reader(
+        "es", username="editor-es", nation=colombia, is_staff=True, is_superuser=True
+    )
+
+
+def test_a_recommendation_raised_on_the_page_in_spanish_is_written_in_spanish(
+    client, spanish_editor, colombia, areas
+):
+    client.force_login(spanish_editor)
+    assert not Recommendation.objects.exists()
+
+    response = client.post(
+        reverse("cooperation:recommendation-create"),
+        {
+            # No "Written in": the author's language.
+            "title": "Compartir trazas de radar",
+            "description": "Dentro de las 24 horas.",
+            "source_note": "Cumbre regional",
+            "focus_area": areas[0].pk,
+            "owner": spanish_editor.pk,
+            "priority": Recommendation.Priority.HIGH,
+            "due_date": f"{timezone.localdate() + datetime.timedelta(days=60)}",
+            "nations": [colombia.pk],
+            "release-released_to_all": "on",
+        },
+    )
+
+    assert response.status_code == 302, response.context["form"].errors
+    assert response["Content-Language"] == "es"
+    assert Recommendation.objects.get().language == "es"
+
+
+def test_the_calendar_marks_a_meeting_title_with_its_language(client):
+    starts_at = at(2026, 9, 15, 14, "UTC")
+    spanish = factories.AssessmentMeetingFactory(
+        title="Revisión fronteriza",
+        language="es",
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=2),
+        time_zone="UTC",
+    )
+    factories.AssessmentMeetingFactory(
+        title="Harbour review",
+        language="en",
+        starts_at=starts_at + datetime.timedelta(days=1),
+        ends_at=starts_at + datetime.timedelta(days=1, hours=2),
+        time_zone="UTC",
+    )
+    url = reverse("cooperation:calendar") + "?month=2026-09"
+
+    client.force_login(reader("en", username="english-reader"))
+    for_english = client.get(url).content.decode()
+    client.force_login(reader("es", username="spanish-reader"))
+    for_spanish = client.get(url).content.decode()
+
+    link = f'<a href="{spanish.get_absolute_url()}" lang="es">Revisión fronteriza</a>'
+    badge = '<span aria-hidden="true" lang="es">ES</span>'
+    assert link + '<span class="badge' in for_english
+    assert badge in for_english
+    assert for_english.count('title="Written in Spanish"') == 1
+    assert 'lang="en">Harbour review</a>' in for_english
+    # The Spanish reader sees the title marked the same, without the badge, and
+    # the English meeting's.
+    assert link in for_spanish
+    assert badge not in for_spanish
+    assert 'lang="en">Harbour review</a><span class="badge' in for_spanish
+    assert 'title="Escrito en inglés"' in for_spanish
+
+
+@pytest.fixture
+def spanish_records(colombia, areas):
+    """One record of each kind written in Spanish that mentions "interdicción",
+    and a document (whose title keeps no language) of the meeting."""
+    meeting = factories.AssessmentMeetingFactory(
+        title="Revisión de interdicción", language="es"
+    )
+    records = {
+        "initiative": factories.InitiativeFactory(
+            title="Fuerza de interdicción marítima", language="es"
+        ),
+        "meeting": meeting,
+        "assessment": factories.SituationAssessmentFactory(
+            meeting=meeting,
+            nation=colombia,
+            focus_area=areas[0],
+            primary_concern="Interdicción en el mar",
+            summary="Más interdicción en el mar.",
+            language="es",
+        ),
+        "recommendation": factories.RecommendationFactory(
+            reference="REC-2026-0007",
+            title="Datos de interdicción",
+            description="Compartir en 24 horas.",
+            language="es",
+        ),
+    }
+    Document.objects.create(
+        meeting=meeting,
+        title="Interdicción 2026",
+        uploaded_by=factories.UserFactory(username="uploader"),
+    )
+    return records
+
+
+def test_search_results_mark_each_title_with_its_records_language(
+    client, spanish_records
+):
+    client.force_login(reader("en", username="english-reader"))
+
+    response = client.get(reverse("cooperation:search"), {"q": "interdiccion"})
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    badge = '<span aria-hidden="true" lang="es">ES</span>'
+    for title in (
+        "Fuerza de <mark>interdicción</mark> marítima",
+        "Revisión de <mark>interdicción</mark>",
+        "<mark>Interdicción</mark> en el mar",
+        "Datos de <mark>interdicción</mark>",
+    ):
+        assert f'<span lang="es">{title}</span></a><span class="badge' in page, title
+    assert page.count(badge) == 4  # not on the document, whose title has none
+    # What the portal's catalogue names stays out of the record's language.
+    assert 'Counter-narcotics: <span lang="es">' in page
+    assert 'REC-2026-0007 <span lang="es">' in page
+    # The snippet and the title of another record, each in its language.
+    assert '<div class="small text-body-secondary search-snippet" lang="es">' in page
+    assert "<mark>Interdicción</mark> 2026</a>" in page
+    assert '<span lang="es">Revisión de interdicción</span>' in page
+
+
+def test_search_results_show_no_badge_in_the_readers_own_language(
+    client, spanish_records
+):
+    client.force_login(reader("es", username="spanish-reader"))
+
+    page = client.get(
+        reverse("cooperation:search"), {"q": "interdiccion"}
+    ).content.decode()
+
+    assert '<span lang="es">Datos de <mark>interdicción</mark></span>' in page
+    assert "written-in" not in page
 
 
 # ------------------------------------------------------------------ the crawl

@@ -43,6 +43,19 @@ def notify():
         yield patched
 
 
+@pytest.fixture(autouse=True)
+def series_notify():
+    """The recurring invitations of a series, replaced as well (they are tested in
+    tests/test_series_invitations.py): ``series_notify`` and ``occurrences_cancel``."""
+    with (
+        mock.patch("cooperation.services.series_invitations.series_notify") as whole,
+        mock.patch(
+            "cooperation.services.series_invitations.occurrences_cancel"
+        ) as cancel,
+    ):
+        yield mock.NonCallableMock(whole=whole, cancel=cancel)
+
+
 @pytest.fixture
 def scheduler(colombian_user):
     return grant(colombian_user, *SCHEDULER_PERMISSIONS)
@@ -287,19 +300,24 @@ def test_sixty_occurrences_is_the_most_a_series_may_have(colombian_user):
     assert series.occurrences.count() == 60
 
 
-def test_each_scheduled_occurrence_is_queued_in_the_transaction(
-    colombian_user, notify, django_capture_on_commit_callbacks
+def test_a_new_series_is_one_invitation_queued_in_the_transaction(
+    colombian_user, notify, series_notify, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         series = schedule(colombian_user, count=3)
         # Queued with the change (the outbox sends after the commit).
-        assert notify.call_count == 3
+        assert series_notify.whole.call_count == 1
 
-    assert notify.call_count == 3
-    assert {call.kwargs["kind"] for call in notify.call_args_list} == {"request"}
-    assert {call.kwargs["meeting"].pk for call in notify.call_args_list} == {
-        m.pk for m in occurrences(series)
+    assert series_notify.whole.call_args.kwargs == {
+        "series_id": series.pk,
+        "part": 0,
+        "acting_user": colombian_user,
     }
+    assert not notify.called  # not one invitation per occurrence
+    # Each occurrence is an instance of the recurring invitation, at its start.
+    assert [(m.recurrence_part, m.recurrence_id) for m in occurrences(series)] == [
+        (0, m.starts_at) for m in occurrences(series)
+    ]
 
 
 # ------------------------------------------------------------------------ updates
@@ -404,7 +422,7 @@ def test_update_notifies_only_when_something_attendees_see_changes(
 
 
 def test_cancelled_occurrence_keeps_its_record_and_attendees_are_told(
-    colombian_user, notify, django_capture_on_commit_callbacks
+    colombian_user, notify, series_notify, django_capture_on_commit_callbacks
 ):
     series = schedule(colombian_user)
     first, second, third, fourth = occurrences(series)
@@ -424,10 +442,10 @@ def test_cancelled_occurrence_keeps_its_record_and_attendees_are_told(
         .order_by("occurrence_number")
         .values_list("pk", flat=True)
     ) == [first.pk, third.pk, fourth.pk]
-    assert notify.call_count == 1
-    assert notify.call_args.kwargs == {
-        "meeting": second,
-        "kind": "cancel",
+    assert not notify.called
+    assert series_notify.cancel.call_count == 1
+    assert series_notify.cancel.call_args.kwargs == {
+        "meetings": [second],
         "acting_user": colombian_user,
     }
 
@@ -1031,7 +1049,11 @@ def test_detail_shows_the_meetings_zone_beside_the_users(client, colombian_user)
 
 
 def test_cancel_action_cancels_and_keeps_the_record(
-    scheduler_client, scheduler, notify, django_capture_on_commit_callbacks
+    scheduler_client,
+    scheduler,
+    notify,
+    series_notify,
+    django_capture_on_commit_callbacks,
 ):
     series = schedule(scheduler)
     second = occurrences(series)[1]
@@ -1051,7 +1073,10 @@ def test_cancel_action_cancels_and_keeps_the_record(
             "status", flat=True
         )
     ) == [Status.SCHEDULED, Status.CANCELLED, Status.CANCELLED, Status.CANCELLED]
-    assert {c.kwargs["kind"] for c in notify.call_args_list} == {"cancel"}
+    # The three occurrences' cancellation goes out together.
+    assert not notify.called
+    (call,) = series_notify.cancel.call_args_list
+    assert [m.occurrence_number for m in call.kwargs["meetings"]] == [2, 3, 4]
     page = scheduler_client.get(second.get_absolute_url()).content.decode()
     assert "Cancelled" in page
     assert reverse("cooperation:meeting-cancel", args=[second.pk]) not in page

@@ -1,6 +1,7 @@
 """Situation-assessment meetings, their agenda, assessments and evaluations."""
 
 import datetime
+import re
 import zoneinfo
 from typing import NamedTuple
 
@@ -93,7 +94,9 @@ class AssessmentMeetingQuerySet(ReleasableQuerySet):
         siblings = list(
             self.filter(series_id=meeting.series_id)
             .order_by("occurrence_number", "pk")
-            .values("pk", "occurrence_number", "title", "status", "starts_at")
+            .values(
+                "pk", "occurrence_number", "title", "status", "starts_at", "language"
+            )
         )
         index = next(i for i, s in enumerate(siblings) if s["pk"] == meeting.pk)
         return SeriesPosition(
@@ -163,6 +166,11 @@ def recurrence_rule(
         days = ",".join(str(day) for day in range(28, starts_on.day + 1))
         parts += [f"BYMONTHDAY={days}", "BYSETPOS=-1"]
     return ";".join(parts)
+
+
+def title_base(title: str) -> str:
+    """``title`` without a trailing occurrence number ("Review #3" → "Review")."""
+    return re.sub(r"\s*#\d+$", "", title).strip() or title
 
 
 class MeetingSeries(TimeStamped):
@@ -236,6 +244,14 @@ class MeetingSeries(TimeStamped):
         verbose_name=_("created by"),
         on_delete=models.PROTECT,
         related_name="meeting_series",
+    )
+    ical_sequence = models.PositiveIntegerField(
+        _("calendar revision"),
+        default=0,
+        help_text=_(
+            "iCalendar SEQUENCE of the series' recurring invitation: raised each "
+            "time attendees are re-sent the whole series."
+        ),
     )
 
     history = HistoricalRecords()
@@ -409,6 +425,16 @@ class AssessmentMeeting(Releasable, TimeStamped, Versioned):
     )
     occurrence_number = models.PositiveSmallIntegerField(
         _("occurrence"), null=True, blank=True
+    )
+    # The occurrence in the series' recurring invitation (services.invitations): the
+    # instance's start as the rule placed it (its iCalendar RECURRENCE-ID, kept when
+    # the occurrence alone is moved), and which part of a series split by a change
+    # to "this and the following" it belongs to (each part is one invitation with
+    # its own UID). Empty outside a series, and for occurrences of a series made
+    # before recurring invitations, which attendees received one by one.
+    recurrence_id = models.DateTimeField(_("recurrence ID"), null=True, blank=True)
+    recurrence_part = models.PositiveSmallIntegerField(
+        _("series part"), default=0
     )
     sequence = models.PositiveIntegerField(
         _("revision"),

@@ -48,9 +48,11 @@ def briefing_request(
     ``as_of`` (with an optional region and focus area), in the current language
     and time zone; the worker makes it."""
     if meeting is not None:
-        if not AssessmentMeeting.objects.visible_to(acting_user).filter(
-            pk=meeting.pk
-        ).exists():
+        if (
+            not AssessmentMeeting.objects.visible_to(acting_user)
+            .filter(pk=meeting.pk)
+            .exists()
+        ):
             raise PermissionDenied
         kind = Briefing.Kind.MEETING
     elif as_of is not None:
@@ -112,9 +114,9 @@ def _claim(pk, *, now) -> Briefing | None:
     )
     if not claimed:
         return None
-    return Briefing.objects.select_related(
-        "requested_by", "meeting", "focus_area"
-    ).get(pk=pk)
+    return Briefing.objects.select_related("requested_by", "meeting", "focus_area").get(
+        pk=pk
+    )
 
 
 class NotReleased(Exception):

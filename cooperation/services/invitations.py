@@ -29,6 +29,7 @@ import datetime
 import hashlib
 import secrets
 import zoneinfo
+from collections import defaultdict
 from email.utils import parseaddr
 from enum import StrEnum
 from functools import cache
@@ -112,7 +113,7 @@ def _vtimezone(tzid: str, first_year: int, last_year: int) -> icalendar.Timezone
     )
 
 
-def _add_vtimezones(calendar: icalendar.Calendar, meetings) -> None:
+def add_vtimezones(calendar: icalendar.Calendar, meetings) -> None:
     """A VTIMEZONE for each zone the ``meetings`` are held in, over their years."""
     years = {}
     for meeting in meetings:
@@ -126,7 +127,7 @@ def _add_vtimezones(calendar: icalendar.Calendar, meetings) -> None:
             calendar.add_component(_vtimezone(name, first, last))
 
 
-def _new_calendar(method: str) -> icalendar.Calendar:
+def new_calendar(method: str) -> icalendar.Calendar:
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -135,7 +136,7 @@ def _new_calendar(method: str) -> icalendar.Calendar:
     return calendar
 
 
-def _address(user: User | None) -> tuple[str, str]:
+def organizer_address(user: User | None) -> tuple[str, str]:
     """(name, e-mail) of a meeting's organizer; the portal itself without a chair."""
     if user is not None and user.email:
         return str(user), user.email
@@ -157,27 +158,46 @@ def _agenda_text(meeting: AssessmentMeeting, agenda) -> str:
     return "\n".join(lines)
 
 
-def _meeting_event(
-    meeting: AssessmentMeeting, *, agenda, invitations=None, cancelled=False
+def meeting_event(
+    meeting: AssessmentMeeting,
+    *,
+    agenda,
+    invitations=None,
+    cancelled=False,
+    uid: str | None = None,
+    sequence: int | None = None,
+    summary: str | None = None,
+    recurrence_id: datetime.datetime | None = None,
 ) -> icalendar.Event:
+    """``meeting`` as a VEVENT; as an instance of a recurring series' event,
+    ``uid``, ``sequence`` and ``summary`` are the series' and ``recurrence_id``
+    names the instance (``services.series_invitations``)."""
     zone = zone_of(meeting.time_zone)
     event = icalendar.Event()
-    event.add("uid", meeting_uid(meeting))
-    event.add("sequence", meeting.sequence)
+    event.add("uid", uid or meeting_uid(meeting))
+    event.add("sequence", meeting.sequence if sequence is None else sequence)
     event.add("dtstamp", timezone.now().astimezone(datetime.UTC))
+    if recurrence_id is not None:
+        event.add("recurrence-id", recurrence_id)
     # Local wall-clock times with TZID=<the meeting's zone>, as the meeting is held.
     event.add("dtstart", timezone.localtime(meeting.starts_at, zone))
     event.add("dtend", timezone.localtime(meeting.ends_at, zone))
-    event.add("summary", meeting.title)
+    event.add("summary", summary or meeting.title)
     if meeting.location or meeting.online_url:
         event.add("location", meeting.location or meeting.online_url)
     event.add("url", portal_url(meeting.get_absolute_url()))
     event.add("description", _agenda_text(meeting, agenda))
     event.add("status", "CANCELLED" if cancelled else EVENT_STATUS[meeting.status])
     event.add("last-modified", meeting.updated_at.astimezone(datetime.UTC))
-    name, email = _address(meeting.chair)
+    name, email = organizer_address(meeting.chair)
     event.add("organizer", f"mailto:{email}", parameters={"CN": name})
-    for invitation in invitations or ():
+    add_attendees(event, invitations or ())
+    return event
+
+
+def add_attendees(event: icalendar.Event, invitations) -> None:
+    """An ATTENDEE line per invitation with an address, carrying the answer."""
+    for invitation in invitations:
         attendee = invitation.user
         if not attendee.email:
             continue
@@ -192,7 +212,6 @@ def _meeting_event(
                 "RSVP": "TRUE",
             },
         )
-    return event
 
 
 # --------------------------------------------------------------------- iCalendar
@@ -219,10 +238,10 @@ def meeting_ical(
     if agenda is None:
         agenda = list(meeting.agenda_items.all())
     with translation.override(language or settings.LANGUAGE_CODE):
-        calendar = _new_calendar(method)
-        _add_vtimezones(calendar, [meeting])
+        calendar = new_calendar(method)
+        add_vtimezones(calendar, [meeting])
         calendar.add_component(
-            _meeting_event(
+            meeting_event(
                 meeting,
                 agenda=agenda,
                 # RFC 5546: a PUBLISHed event carries no attendees.
@@ -254,7 +273,7 @@ def _render_mail(template: str, context: dict, *, user: User):
     return " ".join(subject.split()), body, language
 
 
-def _already_sent(keys) -> set[str]:
+def already_sent(keys) -> set[str]:
     """Which of the delivery ``keys`` are in the outbox already, in one query."""
     return set(
         OutboundEmail.objects.filter(key__in=keys)
@@ -293,27 +312,52 @@ def outbound_email(
 def _users_who_see(record, users) -> set[int]:
     """The pks of the active ``users`` to whom ``record`` is released, decided as
     ``visible_to`` decides it, in at most two queries however many users there are."""
+    return seen_by([record], users)[record.pk]
+
+
+def seen_by(records, users) -> dict[int, set[int]]:
+    """For each of ``records`` (of one model), the pks of the active ``users`` to
+    whom it is released, decided as ``visible_to`` decides it; at most two queries
+    however many records and users there are."""
     active = [user for user in users if user.is_active]
-    if record.released_to_all:
-        return {user.pk for user in active}
-    nations = set(record.released_to.values_list("pk", flat=True))
-    seen = {
+    everyone = {user.pk for user in active}
+    restricted = [record for record in records if not record.released_to_all]
+    seen = {record.pk: everyone for record in records if record.released_to_all}
+    if not restricted:
+        return seen
+    model = type(restricted[0])
+    source = f"{model._meta.model_name}_id"
+    released = defaultdict(set)
+    for record_id, nation_id in model.released_to.through.objects.filter(
+        **{f"{source}__in": [record.pk for record in restricted]}
+    ).values_list(source, "nation_id"):
+        released[record_id].add(nation_id)
+    for record in restricted:
+        seen[record.pk] = {
+            user.pk
+            for user in active
+            if user.is_superuser
+            or (user.nation_id is not None and user.nation_id in released[record.pk])
+        }
+    # Who is left out of any record may still see every record.
+    left_out = {
         user.pk
         for user in active
-        if user.is_superuser
-        or (user.nation_id is not None and user.nation_id in nations)
+        for record in restricted
+        if user.pk not in seen[record.pk]
     }
-    others = [user.pk for user in active if user.pk not in seen]
-    if others:
-        seen |= set(
+    if left_out:
+        see_all = set(
             User.objects.with_perm(VIEW_ALL_PERMISSION, backend=PERMISSION_BACKEND)
-            .filter(pk__in=others)
+            .filter(pk__in=left_out)
             .values_list("pk", flat=True)
         )
+        for record in restricted:
+            seen[record.pk] = seen[record.pk] | see_all
     return seen
 
 
-def _meeting_context(meeting: AssessmentMeeting, agenda) -> dict:
+def meeting_mail_context(meeting: AssessmentMeeting, agenda) -> dict:
     return {
         "meeting": meeting,
         "meeting_zone": meeting.time_zone,
@@ -328,6 +372,7 @@ class Notice(StrEnum):
 
     REQUEST = "request"  # the invitation (new, or changed: a new SEQUENCE)
     CANCEL = "cancel"
+    SERIES = "series"  # the whole part of a series, as one recurring invitation
 
 
 @transaction.atomic
@@ -362,6 +407,17 @@ def meeting_notify(
         or meeting.ends_at <= timezone.now()
     ):
         return 0
+    if meeting.recurrence_id is not None:
+        # An occurrence of a series: an instance of its recurring invitation.
+        from cooperation.services import series_invitations
+
+        if cancelling:
+            return series_invitations.occurrences_cancel(
+                meetings=[meeting], acting_user=acting_user
+            )
+        return series_invitations.occurrence_update(
+            meeting=meeting, acting_user=acting_user
+        )
     invitations = list(
         meeting.invitations.select_related("user", "user__nation").order_by("pk")
     )
@@ -383,14 +439,14 @@ def meeting_notify(
         OutboundEmail.Kind.CANCELLATION if cancelling else OutboundEmail.Kind.INVITATION
     )
     template = "meeting_cancellation" if cancelling else "meeting_invitation"
-    context = _meeting_context(meeting, agenda)
+    context = meeting_mail_context(meeting, agenda)
     visible = _users_who_see(meeting, [invitation.user for invitation in recipients])
     keyed = {
         f"{kind_value}:{meeting.pk}:{invitation.user_id}:{meeting.sequence}": invitation
         for invitation in recipients
         if invitation.user.email and invitation.user_id in visible
     }
-    already = _already_sent(keyed)
+    already = already_sent(keyed)
     emails = [
         outbound_email(
             key=key,
@@ -486,7 +542,7 @@ def _meeting_reminders(now: datetime.datetime) -> list[OutboundEmail]:
         )
         for invitation in invitations
     }
-    already = _already_sent(keys.values())
+    already = already_sent(keys.values())
     emails = []
     for invitation in invitations:
         key = keys[invitation.pk]
@@ -494,7 +550,7 @@ def _meeting_reminders(now: datetime.datetime) -> list[OutboundEmail]:
         if key in already or not meeting.is_visible_to(user):
             continue
         context = {
-            **_meeting_context(meeting, list(meeting.agenda_items.all())),
+            **meeting_mail_context(meeting, list(meeting.agenda_items.all())),
             "invitation": invitation,
         }
         emails.append(
@@ -533,7 +589,7 @@ def _recommendation_reminders(today: datetime.date) -> list[OutboundEmail]:
     keys = {
         rec.pk: recommendation_reminder_key(rec, today=today) for rec in recommendations
     }
-    already = _already_sent(keys.values())
+    already = already_sent(keys.values())
     emails = []
     for rec in recommendations:
         key = keys[rec.pk]
@@ -624,7 +680,7 @@ def calendar_feed(*, user: User, now: datetime.datetime | None = None) -> bytes:
         .order_by("starts_at", "pk")
     )
     with translation.override(user.mail_language):
-        calendar = _new_calendar("PUBLISH")
+        calendar = new_calendar("PUBLISH")
         calendar.add("x-wr-calname", _("Partner Coordination Portal meetings"))
         calendar.add("x-wr-timezone", user.time_zone)
         calendar.add("x-published-ttl", datetime.timedelta(hours=1))
@@ -633,10 +689,10 @@ def calendar_feed(*, user: User, now: datetime.datetime | None = None) -> bytes:
             datetime.timedelta(hours=1),
             parameters={"VALUE": "DURATION"},
         )
-        _add_vtimezones(calendar, meetings)
+        add_vtimezones(calendar, meetings)
         for meeting in meetings:
             calendar.add_component(
-                _meeting_event(
+                meeting_event(
                     meeting,
                     agenda=list(meeting.agenda_items.all()),
                     cancelled=meeting.status == AssessmentMeeting.Status.CANCELLED,

@@ -19,8 +19,8 @@ records ``acting_user`` as the author of the history rows it writes.
 
 import datetime
 import hashlib
-import re
 import zoneinfo
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -44,7 +44,7 @@ from cooperation.models import (
     User,
 )
 from cooperation.models.language import portal_language
-from cooperation.models.meetings import recurrence_rule
+from cooperation.models.meetings import recurrence_rule, title_base
 from cooperation.services import notifications, scheduling
 from cooperation.services.invitations import Notice
 from cooperation.validators import validate_time_zone
@@ -93,13 +93,32 @@ def meeting_notify_all(
     Called last in the transaction of the change, once the meetings, their agenda
     and any carry-over are saved: the messages are recorded in the outbox with the
     change and sent by the delivery task after the commit (``services.outbox``).
+    ``Notice.SERIES`` sends the whole part of a series the meeting belongs to (one
+    recurring invitation); the cancellations of several occurrences of one part go
+    out together, one message per attendee.
     """
-    # Looked up at the call: tests replace ``meeting_notify``.
-    from cooperation.services import invitations
+    # Looked up at the call: tests replace ``meeting_notify`` and the series'.
+    from cooperation.services import invitations, series_invitations
 
+    cancelled = {}
     for meeting, kind in notices:
-        invitations.meeting_notify(
-            meeting=meeting, kind=Notice(kind), acting_user=acting_user
+        kind = Notice(kind)
+        if kind == Notice.SERIES:
+            series_invitations.series_notify(
+                series_id=meeting.series_id,
+                part=meeting.recurrence_part,
+                acting_user=acting_user,
+            )
+        elif kind == Notice.CANCEL and meeting.recurrence_id is not None:
+            part = (meeting.series_id, meeting.recurrence_part)
+            cancelled.setdefault(part, []).append(meeting)
+        else:
+            invitations.meeting_notify(
+                meeting=meeting, kind=kind, acting_user=acting_user
+            )
+    for meetings in cancelled.values():
+        series_invitations.occurrences_cancel(
+            meetings=meetings, acting_user=acting_user
         )
 
 
@@ -235,11 +254,6 @@ def series_occurrence_times(
 
 def occurrence_title(title: str, number: int) -> str:
     return f"{title} #{number}"
-
-
-def title_base(title: str) -> str:
-    """``title`` without a trailing occurrence number ("Review #3" → "Review")."""
-    return re.sub(r"\s*#\d+$", "", title).strip() or title
 
 
 def _check_title_fits(title, count):
@@ -645,6 +659,7 @@ def meeting_create(
                 status=Status.SCHEDULED,
                 series=series,
                 occurrence_number=time.number,
+                recurrence_id=time.starts_at,
             )
             for time in _series_times(series)
         ]
@@ -663,14 +678,16 @@ def meeting_create(
         )
     if agenda:
         meeting_set_agenda(meeting=meetings[0], items=agenda, acting_user=acting_user)
-    meeting_notify_all(
-        notices=[
+    if series is not None:
+        # One recurring invitation for the whole series.
+        notices = [(meetings[0], Notice.SERIES)]
+    else:
+        notices = [
             (meeting, Notice.REQUEST)
             for meeting in meetings
             if meeting.status == Status.SCHEDULED
-        ],
-        acting_user=acting_user,
-    )
+        ]
+    meeting_notify_all(notices=notices, acting_user=acting_user)
     return meetings
 
 
@@ -711,6 +728,13 @@ def meeting_update(
         )
     details = plan.details
     targets, times = _moved(stored, details, plan.scope)
+    # Before anything moves: where each instance of the recurring invitation goes
+    # should "this and the following" change (the series is then split there).
+    repart = (
+        _repart_plan(stored, details)
+        if plan.scope == Scope.FOLLOWING and stored.recurrence_id is not None
+        else None
+    )
     attendee_ids = {person.pk for person in details.attendees}
     released_to = list(released_to) if released_to is not None else None
     previous_status = stored.status
@@ -745,11 +769,21 @@ def meeting_update(
         )
         if news:
             if target.status == Status.SCHEDULED:
-                notices.append((target, Notice.REQUEST))
+                restored = (
+                    before["status"] == Status.CANCELLED
+                    and target.recurrence_id is not None
+                )
+                # An occurrence put back in: its instance was removed from the
+                # attendees' recurring invitation, which they are sent again.
+                notices.append((target, Notice.SERIES if restored else Notice.REQUEST))
             elif target.status == Status.CANCELLED and before["status"] != (
                 Status.CANCELLED
             ):
                 notices.append((target, Notice.CANCEL))
+    if repart is not None and notices:
+        # The following occurrences changed together: they become a recurring
+        # invitation of their own and the earlier ones keep theirs, re-sent.
+        notices = _repart_apply(stored, repart, acting_user)
     if (
         stored.status == Status.HELD
         and previous_status != Status.HELD
@@ -758,6 +792,98 @@ def meeting_update(
         meeting_carry_over(meeting=stored, acting_user=acting_user)
     meeting_notify_all(notices=notices, acting_user=acting_user)
     return targets
+
+
+@dataclass(frozen=True)
+class _Repart:
+    earlier: list[AssessmentMeeting]
+    later: list[AssessmentMeeting]
+    instances: dict[int, datetime.datetime]  # later pk → its new RECURRENCE-ID
+    merged: dict[int, set[int]]  # a later part emptied → who holds it
+
+
+def _repart_plan(stored: AssessmentMeeting, details: "MeetingDetails") -> _Repart:
+    """How a change to ``stored`` and the following occurrences splits its part of
+    the series: the occurrences from ``stored`` on (held and cancelled ones too)
+    form a part of their own, each instance moved as ``stored`` moves, in local
+    wall-clock time (computed before ``stored`` changes)."""
+    members = list(
+        AssessmentMeeting.objects.filter(
+            series_id=stored.series_id, recurrence_id__isnull=False
+        ).order_by("occurrence_number", "pk")
+    )
+    earlier = [
+        m
+        for m in members
+        if m.occurrence_number < stored.occurrence_number
+        and m.recurrence_part == stored.recurrence_part
+    ]
+    # Every later occurrence, whichever part an earlier split put it in.
+    later = [m for m in members if m.occurrence_number >= stored.occurrence_number]
+    shifts = shifted_times(
+        meeting=stored,
+        others=[AssessmentMeeting(pk=m.pk, starts_at=m.recurrence_id) for m in later],
+        starts_at=details.starts_at,
+        ends_at=details.ends_at,
+        time_zone=details.time_zone,
+    )
+    # Later parts are emptied into this one: whoever holds them is told.
+    merged = {m.recurrence_part for m in later} - {stored.recurrence_part}
+    holders = defaultdict(set)
+    for part, user_id in (
+        Invitation.objects.filter(
+            meeting__in=[m for m in later if m.recurrence_part in merged],
+            sent_sequence__gte=0,
+        )
+        .values_list("meeting__recurrence_part", "user_id")
+        .distinct()
+    ):
+        holders[part].add(user_id)
+    return _Repart(
+        earlier=earlier,
+        later=later,
+        instances={pk: start for pk, (start, _end) in shifts.items()},
+        merged={part: holders[part] for part in sorted(merged)},
+    )
+
+
+def _repart_apply(stored: AssessmentMeeting, repart: _Repart, acting_user):
+    """Give the following occurrences their new instances (and, unless ``stored``
+    was the part's first, a part of their own); withdraw the later parts they
+    leave empty; return the notices that send each part concerned, whole, to its
+    attendees."""
+    from cooperation.services import series_invitations
+
+    part = stored.recurrence_part
+    if repart.earlier:
+        part = (
+            1
+            + (
+                AssessmentMeeting.objects.filter(series_id=stored.series_id).aggregate(
+                    last=Max("recurrence_part")
+                )["last"]
+            )
+        )
+    for meeting in repart.later:
+        meeting.recurrence_id = repart.instances[meeting.pk]
+        meeting.recurrence_part = part
+    # Derived columns of the calendar invitation, not an edit: no new version.
+    AssessmentMeeting.objects.bulk_update(
+        repart.later, ["recurrence_id", "recurrence_part"]
+    )
+    stored.recurrence_id = repart.instances[stored.pk]
+    stored.recurrence_part = part
+    for emptied, holders in repart.merged.items():
+        series_invitations.part_withdraw(
+            series_id=stored.series_id,
+            part=emptied,
+            user_ids=holders,
+            acting_user=acting_user,
+        )
+    notices = [(stored, Notice.SERIES)]
+    if repart.earlier:
+        notices.insert(0, (repart.earlier[0], Notice.SERIES))
+    return notices
 
 
 @transaction.atomic
@@ -1023,9 +1149,13 @@ def meeting_record_minutes(
         raise PermissionDenied(_("You may not record the minutes of this meeting."))
     published = meeting.minutes_status == AssessmentMeeting.MinutesStatus.PUBLISHED
     minutes = (minutes or "").strip()
-    if published and not minutes and not any(
-        any(getattr(entry, name).strip() for name in OUTCOME_FIELDS)
-        for entry in outcomes
+    if (
+        published
+        and not minutes
+        and not any(
+            any(getattr(entry, name).strip() for name in OUTCOME_FIELDS)
+            for entry in outcomes
+        )
     ):
         raise ValidationError(
             {"minutes": _("Published minutes cannot be emptied.")},

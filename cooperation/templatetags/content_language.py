@@ -24,12 +24,16 @@ WRITTEN_IN = {
 
 
 def _record_language(record):
-    return portal_language(getattr(record, "language", "") or None)
+    """The portal language ``record`` is written in; ``record`` may also be the
+    language code itself (a value read without its record, as a search hit's)."""
+    language = record if isinstance(record, str) else getattr(record, "language", "")
+    return portal_language(language or None)
 
 
 @register.filter
 def content_lang(record):
-    """The BCP 47 tag of the language ``record`` is written in ("es", "pt-BR")."""
+    """The BCP 47 tag of the language ``record`` (or a language code) is written
+    in ("es", "pt-BR")."""
     language, _sep, region = _record_language(record).partition("-")
     return f"{language}-{region.upper()}" if region else language
 

@@ -163,6 +163,9 @@ def _detail_context(
             "visible_source_meeting_title",
             "visible_initiative_title",
             "source_agenda_item__title",
+            # Shown only with their titles: the language each is written in.
+            "source_meeting__language",
+            "initiative__language",
         )
         .get()
     )
@@ -196,6 +199,8 @@ def _detail_context(
         if sources["visible_source_meeting_title"] is not None
         else None,
         "initiative_title": sources["visible_initiative_title"],
+        "source_meeting_language": sources["source_meeting__language"],
+        "initiative_language": sources["initiative__language"],
         "nations": list(recommendation.nations.order_by("name")),
         "released_to": (
             []
