@@ -1114,11 +1114,15 @@ class BriefingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_retry_permission(self, request):
         return request.user.has_perm(briefing_services.RETRY_ANY_PERMISSION)
 
-    @admin.action(description=_("Try the failed briefings again"), permissions=["retry"])
+    @admin.action(
+        description=_("Try the failed briefings again"), permissions=["retry"]
+    )
     def retry(self, request, queryset):
         count = 0
         for briefing in queryset.filter(status=Briefing.Status.FAILED)[:100]:
-            briefing_services.briefing_retry(briefing=briefing, acting_user=request.user)
+            briefing_services.briefing_retry(
+                briefing=briefing, acting_user=request.user
+            )
             count += 1
         self.message_user(
             request,
@@ -1802,7 +1806,15 @@ class DocumentAdmin(ReadOnlyAdminMixin, VisibleToMixin, HistoryAdmin):
     checks each file's content; shown here, with the versions kept. The files are
     downloaded from the record's page, where releasability is checked."""
 
-    list_display = ("title", "kind", "meeting", "recommendation", "initiative", "created_at", "deleted_at")
+    list_display = (
+        "title",
+        "kind",
+        "meeting",
+        "recommendation",
+        "initiative",
+        "created_at",
+        "deleted_at",
+    )
     list_filter = ("kind", "created_at", "deleted_at")
     list_select_related = ("meeting", "recommendation", "initiative")
     show_full_result_count = False
@@ -1828,7 +1840,15 @@ class DocumentAdmin(ReadOnlyAdminMixin, VisibleToMixin, HistoryAdmin):
 class DocumentVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every file of every document, with its checksum; read-only."""
 
-    list_display = ("document", "number", "original_name", "size", "content_type", "uploaded_by", "uploaded_at")
+    list_display = (
+        "document",
+        "number",
+        "original_name",
+        "size",
+        "content_type",
+        "uploaded_by",
+        "uploaded_at",
+    )
     list_filter = ("content_type", "uploaded_at")
     list_select_related = ("document", "uploaded_by")
     show_full_result_count = False

@@ -121,7 +121,7 @@ def _released_nations(model, records):
     source = f"{model._meta.model_name}_id"
     return {
         nation
-        for nation, in cached_rows(
+        for (nation,) in cached_rows(
             through.objects.filter(**{f"{source}__in": restricted.values("pk")})
             .values("nation_id")
             .annotate(records=Count("pk"))
@@ -162,12 +162,12 @@ def _recommendation_rollup(content, recommendations, *, today):
         for value, label in Recommendation.Status.choices
     ]
     content.recommendation_total = sum(counts.values())
-    content.open_total = sum(counts.get(value, 0) for value in Recommendation.OPEN_STATUSES)
+    content.open_total = sum(
+        counts.get(value, 0) for value in Recommendation.OPEN_STATUSES
+    )
     overdue = recommendations.overdue(today=today)
     rows = list(
-        overdue.select_related("owner").order_by("due_date", "reference")[
-            :OVERDUE_ROWS
-        ]
+        overdue.select_related("owner").order_by("due_date", "reference")[:OVERDUE_ROWS]
     )
     content.overdue = [
         OverdueRow(recommendation, (today - recommendation.due_date).days)
@@ -251,7 +251,9 @@ def meeting_briefing(user, meeting, *, today=None):
         [
             (
                 AssessmentMeeting,
-                AssessmentMeeting.objects.filter(pk__in={meeting.pk, *previous_meetings}),
+                AssessmentMeeting.objects.filter(
+                    pk__in={meeting.pk, *previous_meetings}
+                ),
             ),
             (
                 Initiative,
@@ -268,7 +270,9 @@ def meeting_briefing(user, meeting, *, today=None):
 # ------------------------------------------------------------------ regional
 
 
-def regional_briefing(user, *, as_of, focus_areas, region=None, focus_slug=None, today=None):
+def regional_briefing(
+    user, *, as_of, focus_areas, region=None, focus_slug=None, today=None
+):
     """The regional picture released to ``user`` as of ``as_of`` as a briefing: the
     summary of the latest meeting that has one, each nation's latest assessment per
     focus area with the change since the one before, each initiative's latest
@@ -344,7 +348,9 @@ def regional_briefing(user, *, as_of, focus_areas, region=None, focus_slug=None,
     _recommendation_rollup(content, recommendations, today=today)
 
     meetings = {cell.latest.meeting_id for cell in content.trend_rows}
-    meetings |= {cell.previous.meeting_id for cell in content.trend_rows if cell.previous}
+    meetings |= {
+        cell.previous.meeting_id for cell in content.trend_rows if cell.previous
+    }
     meetings |= {e.meeting_id for e in content.evaluations}
     if content.summary_meeting:
         meetings.add(content.summary_meeting.pk)

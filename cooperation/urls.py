@@ -80,9 +80,7 @@ urlpatterns = [
     path("briefings/", briefings.briefing_list, name="briefing-list"),
     path("briefings/<uuid:pk>/", briefings.briefing_page, name="briefing"),
     path("briefings/<uuid:pk>/pdf/", briefings.briefing_pdf, name="briefing-pdf"),
-    path(
-        "briefings/<uuid:pk>/retry/", briefings.briefing_retry, name="briefing-retry"
-    ),
+    path("briefings/<uuid:pk>/retry/", briefings.briefing_retry, name="briefing-retry"),
     # Initiatives
     path("initiatives/", initiatives.initiative_list, name="initiative-list"),
     path("initiatives/new/", initiatives.initiative_create, name="initiative-create"),

@@ -331,9 +331,7 @@ class DocumentVersionFactory(factory.django.DjangoModelFactory):
     number = 1
     content = MINIMAL_PDF
     original_name = "evidence.pdf"
-    file = factory.LazyAttribute(
-        lambda o: ContentFile(o.content, name=o.original_name)
-    )
+    file = factory.LazyAttribute(lambda o: ContentFile(o.content, name=o.original_name))
     size = factory.LazyAttribute(lambda o: len(o.content))
     content_type = "application/pdf"
     sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.content).hexdigest())

@@ -403,9 +403,7 @@ def withheld(world, colombia, brazil, united_states, focus):
         primary_concern=f"{WITHHELD} earlier concern",
         threat_level=Level.LOW,
     )
-    initiative = factories.InitiativeFactory(
-        title=f"{WITHHELD} initiative", **released
-    )
+    initiative = factories.InitiativeFactory(title=f"{WITHHELD} initiative", **released)
     factories.InitiativeEvaluationFactory(
         meeting=world.meeting,
         initiative=initiative,
@@ -699,7 +697,10 @@ def test_marking_is_the_intersection_across_every_kind_of_record(
     # Directly: one model's records intersect, and so do the parts.
     marking = release_marking(
         [
-            (Recommendation, Recommendation.objects.filter(reference__gte="REC-2026-01")),
+            (
+                Recommendation,
+                Recommendation.objects.filter(reference__gte="REC-2026-01"),
+            ),
             (Initiative, Initiative.objects.filter(pk=initiative.pk)),
         ]
     )
@@ -985,7 +986,11 @@ def test_a_regional_pdf_keeps_the_pictures_choices(
     _r, briefing = capture_pdf(
         client,
         REGIONAL_PDF,
-        {"as_of": day.isoformat(), "region": "south_america", "focus_area": "narcotics"},
+        {
+            "as_of": day.isoformat(),
+            "region": "south_america",
+            "focus_area": "narcotics",
+        },
     )
 
     assert (briefing.kind, briefing.as_of, briefing.region, briefing.focus_area) == (
@@ -1443,9 +1448,7 @@ def test_page_marks_hold_a_hostile_marking_inside_their_css_strings():
     rules = tinycss2.parse_stylesheet(parser.styles[0], skip_whitespace=True)
     assert [rule.at_keyword for rule in rules] == ["page"]
     strings = [
-        token.value
-        for token in _walk(rules[0].content)
-        if token.type == "string"
+        token.value for token in _walk(rules[0].content) if token.type == "string"
     ]
     assert strings[0] == HOSTILE
     assert strings[1].startswith(f"{HOSTILE} · Prepared ")

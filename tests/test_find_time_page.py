@@ -330,9 +330,7 @@ def test_slots_are_ranked_by_warnings_and_show_their_text(
     proposals = response.context["proposals"]
 
     assert len(proposals) == 2
-    assert [[w.code for w in p.warnings] for p in proposals] == [
-        ["overlap_nation"]
-    ] * 2
+    assert [[w.code for w in p.warnings] for p in proposals] == [["overlap_nation"]] * 2
     assert proposals[0].starts_at == bogota_time(free_day, 8)
     assert [p.starts_at for p in proposals] == sorted(p.starts_at for p in proposals)
     assert "1 warning<" in page

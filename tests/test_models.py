@@ -380,7 +380,9 @@ def test_database_refuses_a_second_focus_area_of_the_same_name():
 def test_form_reports_a_second_focus_area_of_the_same_name():
     factories.FocusAreaFactory(name="Drugs", slug="drugs")
     form = FocusAreaForm(data={"name": "Drugs", "slug": "narcotics"})
-    assert_form_reports(form, "name", "Focus area with this Name (English) already exists.")
+    assert_form_reports(
+        form, "name", "Focus area with this Name (English) already exists."
+    )
 
 
 @covers_unique("FocusArea.slug", DATABASE)

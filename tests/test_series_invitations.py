@@ -38,7 +38,10 @@ pytestmark = pytest.mark.django_db
 
 UTC = datetime.UTC
 Status = AssessmentMeeting.Status
-WINDOW = (datetime.datetime(2026, 1, 1, tzinfo=UTC), datetime.datetime(2031, 1, 1, tzinfo=UTC))
+WINDOW = (
+    datetime.datetime(2026, 1, 1, tzinfo=UTC),
+    datetime.datetime(2031, 1, 1, tzinfo=UTC),
+)
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +51,7 @@ def portal_url(settings):
 
 @pytest.fixture(autouse=True)
 def before_the_series(monkeypatch):
-    """"Now" is 1 December 2026, before every series these tests schedule."""
+    """ "Now" is 1 December 2026, before every series these tests schedule."""
     now = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     monkeypatch.setattr(series_invitations.timezone, "now", lambda: now)
     monkeypatch.setattr(meeting_services.timezone, "now", lambda: now)
@@ -88,7 +91,9 @@ def joao(brazil):
     )
 
 
-def schedule(chair, attendees, *, zone="America/New_York", first, time=(9, 0), **repeat):
+def schedule(
+    chair, attendees, *, zone="America/New_York", first, time=(9, 0), **repeat
+):
     """A series scheduled through the services every door uses; its invitations
     are delivered by the worker's task."""
     start = datetime.datetime.combine(
@@ -168,7 +173,9 @@ def rule(text):
 
 
 def rid(event):
-    return event["RECURRENCE-ID"].dt.astimezone(UTC) if "RECURRENCE-ID" in event else None
+    return (
+        event["RECURRENCE-ID"].dt.astimezone(UTC) if "RECURRENCE-ID" in event else None
+    )
 
 
 class CalendarProgram:
@@ -331,7 +338,9 @@ def test_moving_one_occurrence_sends_that_instance_alone(chair, ana, joao):
         (event,) = calendar.walk("VEVENT")
         assert "RRULE" not in event
         assert rid(event) == original_start  # the instance it replaces
-        assert event["DTSTART"].dt == datetime.datetime(2027, 3, 12, 11, 0, tzinfo=new_york)
+        assert event["DTSTART"].dt == datetime.datetime(
+            2027, 3, 12, 11, 0, tzinfo=new_york
+        )
         assert str(event["LOCATION"]) == "Bogotá"
         assert str(event["UID"]) == f"series-{series.pk}-0@portal.example.org"
     assert messages_to(ana)[0].subject == "Updated invitation: Andean review #2"
@@ -385,13 +394,15 @@ def test_a_cancelled_occurrence_is_an_exdate_in_a_later_copy(chair, ana, joao):
     (whole,) = messages_to(joao)
     (event,) = ics_of(whole).walk("VEVENT")
     assert "RRULE" in event
-    excluded = {
-        value.dt.astimezone(UTC) for line in event.get("EXDATE") for value in line.dts
-    } if isinstance(event.get("EXDATE"), list) else {
-        value.dt.astimezone(UTC) for value in event["EXDATE"].dts
-    }
+    excluded = (
+        {value.dt.astimezone(UTC) for line in event.get("EXDATE") for value in line.dts}
+        if isinstance(event.get("EXDATE"), list)
+        else {value.dt.astimezone(UTC) for value in event["EXDATE"].dts}
+    )
     assert second.starts_at in excluded and first.starts_at in excluded
-    assert calendar_of(joao).starts() == [fourth.starts_at] == held_by_portal(series, joao)
+    assert (
+        calendar_of(joao).starts() == [fourth.starts_at] == held_by_portal(series, joao)
+    )
     (instance,) = ics_of(messages_to(ana)[0]).walk("VEVENT")
     assert rid(instance) == fourth.starts_at
     assert history_of(ana).starts() == held_by_portal(series, ana)
@@ -560,7 +571,10 @@ def test_sending_a_series_costs_the_same_queries_for_3_or_12_occurrences(
     chair, colombia
 ):
     counts = []
-    for size, first in ((3, datetime.date(2027, 3, 4)), (12, datetime.date(2028, 3, 2))):
+    for size, first in (
+        (3, datetime.date(2027, 3, 4)),
+        (12, datetime.date(2028, 3, 2)),
+    ):
         users = factories.UserFactory.create_batch(size // 3 + 1, nation=colombia)
         series = schedule(chair, users, first=first, count=size)
         with CaptureQueriesContext(connection) as queries:

@@ -52,9 +52,7 @@ def viewer(colombia):
 
 @pytest.fixture
 def brazilian_editor(brazil):
-    return member(
-        factories.UserFactory(nation=brazil), roles.SCHEDULER, roles.EDITOR
-    )
+    return member(factories.UserFactory(nation=brazil), roles.SCHEDULER, roles.EDITOR)
 
 
 @pytest.fixture
@@ -228,9 +226,7 @@ def test_a_representative_is_named_exactly_when_represented(
 @pytest.mark.parametrize(
     ("attendance", "name"), [("represented", ""), ("absent", "María López")]
 )
-def test_the_database_refuses_a_representative_out_of_place(
-    meeting, attendance, name
-):
+def test_the_database_refuses_a_representative_out_of_place(meeting, attendance, name):
     alves = invitations(meeting)[0]
     with pytest.raises(IntegrityError), transaction.atomic():
         Invitation.objects.filter(pk=alves.pk).update(

@@ -433,9 +433,7 @@ class AssessmentMeeting(Releasable, TimeStamped, Versioned):
     # its own UID). Empty outside a series, and for occurrences of a series made
     # before recurring invitations, which attendees received one by one.
     recurrence_id = models.DateTimeField(_("recurrence ID"), null=True, blank=True)
-    recurrence_part = models.PositiveSmallIntegerField(
-        _("series part"), default=0
-    )
+    recurrence_part = models.PositiveSmallIntegerField(_("series part"), default=0)
     sequence = models.PositiveIntegerField(
         _("revision"),
         default=0,
@@ -617,8 +615,7 @@ class Invitation(models.Model):
                 | (~Q(attendance="represented") & Q(represented_by="")),
                 name="invitation_represented_by_named",
                 violation_error_message=_(
-                    "Name the representative exactly when the attendee was "
-                    "represented."
+                    "Name the representative exactly when the attendee was represented."
                 ),
             ),
         ]

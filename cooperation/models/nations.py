@@ -341,9 +341,7 @@ class Nation(models.Model):
             models.CheckConstraint(
                 condition=Q(workday_start__lt=F("workday_end")),
                 name="nation_workday_order",
-                violation_error_message=_(
-                    "The working day must end after it starts."
-                ),
+                violation_error_message=_("The working day must end after it starts."),
             ),
         ]
 

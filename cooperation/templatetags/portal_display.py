@@ -369,9 +369,7 @@ def css_string(value):
     # Every character is a letter, a digit or escaped.
     return mark_safe(  # noqa: S308  # nosec B308 B703
         "".join(
-            char
-            if char.isalnum() or char in _CSS_STRING_SAFE
-            else f"\\{ord(char):x} "
+            char if char.isalnum() or char in _CSS_STRING_SAFE else f"\\{ord(char):x} "
             for char in str(value)
         )
     )

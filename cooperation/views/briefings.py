@@ -219,4 +219,3 @@ def briefing_list(request):
         .select_related("meeting", "focus_area")[:MY_BRIEFINGS]
     )
     return render(request, "cooperation/briefing_list.html", {"briefings": rows})
-

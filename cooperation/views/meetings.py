@@ -201,9 +201,7 @@ def meeting_page_context(request, meeting, *, cancel_form=None):
     for item in agenda_items:
         item.visible_recommendation = reviewed.get(item.recommendation_id)
         # Raised from this item's outcome, and released to the user.
-        item.visible_raised = [
-            r for r in related if r.source_agenda_item_id == item.pk
-        ]
+        item.visible_raised = [r for r in related if r.source_agenda_item_id == item.pk]
     invitations = list(Invitation.objects.filter(meeting=meeting).by_attendee_name())
     my_invitation = next(
         (invitation for invitation in invitations if invitation.user_id == user.pk),

@@ -670,7 +670,9 @@ def test_threat_level_chart_has_a_text_alternative_and_a_data_table(page):
         chart = charts.nth(index)
         expect(chart).to_have_attribute("role", "img")
         expect(chart).to_have_accessible_name(
-            re.compile(rf"^Threat level over time, .+, {re.escape(nation.display_name)}$")
+            re.compile(
+                rf"^Threat level over time, .+, {re.escape(nation.display_name)}$"
+            )
         )
         expect(chart).to_have_accessible_description(re.compile("Latest assessment"))
     # The table below the charts gives the same figures: one row per point drawn,

@@ -247,7 +247,9 @@ def timeline(rng, count, start, now):
     for index in range(count):
         if index == 0:
             target = Recommendation.Status.PROPOSED
-            note = ""  # the system entry "raised": a code, shown in the reader's language
+            note = (
+                ""  # the system entry "raised": a code, shown in the reader's language
+            )
         else:
             allowed = ALLOWED_TRANSITIONS[status] or set(REOPEN_MOVES)
             moves = sorted(allowed)
