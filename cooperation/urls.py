@@ -108,6 +108,11 @@ urlpatterns = [
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting-detail"),
     # Calendar: invitations answered, .ics downloads, the month and the feed
     path("meetings/<int:pk>/invite.ics", calendar.meeting_ics, name="meeting-ics"),
+    path(
+        "meetings/<int:pk>/series.ics",
+        calendar.meeting_series_ics,
+        name="meeting-series-ics",
+    ),
     path("meetings/<int:pk>/rsvp/", calendar.meeting_rsvp, name="meeting-rsvp"),
     path("calendar/", calendar.calendar_month, name="calendar"),
     path(

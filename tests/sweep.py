@@ -21,6 +21,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import F
 from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
@@ -151,6 +152,7 @@ PORTAL_ROUTES = {
     "cooperation:meeting-find-time": Route(queries=("", "find-a-time")),
     "cooperation:meeting-detail": Route({"pk": "meeting"}),
     "cooperation:meeting-ics": Route({"pk": "meeting"}),
+    "cooperation:meeting-series-ics": Route({"pk": "meeting"}),
     "cooperation:meeting-rsvp": Route({"pk": "meeting"}),
     "cooperation:calendar": Route(),
     "cooperation:calendar-subscription": Route(),
@@ -411,6 +413,10 @@ def build_world():
         title="Open meeting", chair=colombian, series=series, occurrence_number=3
     )
     meeting.nations.set([colombia, brazil])
+    # Each occurrence is an instance of the series' recurring invitation.
+    AssessmentMeeting.objects.filter(series=series).update(
+        recurrence_id=F("starts_at")
+    )
     # A review item carried over onto the visible meeting; ``add_withheld`` makes
     # it review a withheld recommendation.
     review_item = factories.AgendaItemFactory(
@@ -517,13 +523,17 @@ def add_withheld(world):
         released_to=[c],
     )
     recommendation.nations.set([b, c])
-    # The visible series' second occurrence, between the visible first and third.
+    # The visible series' second occurrence, between the visible first and third
+    # (and an instance of its recurring invitation: the series' .ics must not
+    # tell of it).
+    start = timezone.now() - datetime.timedelta(days=3)
     factories.AssessmentMeetingFactory(
         title=f"{title} occurrence",
         chair=col,
         series=world.visible["series"],
         occurrence_number=2,
-        starts_at=timezone.now() - datetime.timedelta(days=3),
+        starts_at=start,
+        recurrence_id=start,
         released_to_all=False,
         released_to=[c],
     )

@@ -89,6 +89,7 @@ PAGES = {
     "meeting-find-time search": Page("meeting-find-time", query=SEARCH),
     "meeting-detail": Page("meeting-detail", ("meeting",)),
     "meeting-ics": Page("meeting-ics", ("meeting",)),
+    "meeting-series-ics": Page("meeting-series-ics", ("series_meeting",)),
     "meeting-edit": Page("meeting-edit", ("meeting",)),
     "meeting-history": Page("meeting-history", ("meeting",)),
     "meeting-briefing": Page("meeting-briefing", ("meeting",)),
@@ -203,6 +204,7 @@ QUERIES = {
     "meeting-find-time search":        {COORDINATOR:  8, LIAISON:  6},
     "meeting-detail":                  {COORDINATOR: 14, LIAISON: 14},
     "meeting-ics":                     {COORDINATOR:  6, LIAISON:  6},
+    "meeting-series-ics":              {COORDINATOR:  6, LIAISON:  6},
     "meeting-edit":                    {COORDINATOR: 18, LIAISON:  6},
     "meeting-history":                 {COORDINATOR: 12, LIAISON: 12},
     "meeting-briefing":                {COORDINATOR: 15, LIAISON: 15},
@@ -328,8 +330,22 @@ def world(colombia, brazil, united_states, colombian_user):
         )
         for reader, user in ((COORDINATOR, coordinator), (LIAISON, liaison))
     }
+    # A series of three, the second withheld from the liaison.
+    series = factories.MeetingSeriesFactory(created_by=coordinator)
+    occurrences = [
+        factories.AssessmentMeetingFactory(
+            series=series,
+            occurrence_number=number,
+            starts_at=now + datetime.timedelta(days=7 * number),
+            ends_at=now + datetime.timedelta(days=7 * number, hours=1),
+            recurrence_id=now + datetime.timedelta(days=7 * number),
+            **(withheld if number == 2 else {}),
+        )
+        for number in (1, 2, 3)
+    ]
     meeting_day = timezone.localtime(meeting.starts_at).date()
     return {
+        "series_meeting": occurrences[0].pk,
         COORDINATOR: coordinator,
         LIAISON: liaison,
         "nation": colombia.iso_alpha2,

@@ -602,6 +602,51 @@ def test_an_occurrence_can_still_be_downloaded_alone(client, chair, ana):
     assert "RRULE" not in event
 
 
+def test_the_whole_series_can_be_downloaded_as_one_entry(client, chair, ana, joao):
+    series = schedule(chair, [ana], first=datetime.date(2027, 3, 4), count=4)
+    first, second, third, _fourth = occurrences(series)
+    cancel(third, chair)
+    client.force_login(joao)  # not invited: downloads what he may see
+    page = client.get(first.get_absolute_url()).content.decode()
+    url = reverse("cooperation:meeting-series-ics", args=[second.pk])
+    assert reverse("cooperation:meeting-series-ics", args=[first.pk]) in page
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(response.content)
+    assert calendar["METHOD"] == "PUBLISH"
+    (event,) = calendar.walk("VEVENT")
+    assert "ATTENDEE" not in event  # RFC 5546: a published event names nobody
+    program = CalendarProgram()
+    program.events[str(event["UID"])][None] = event
+    program.timezones = {str(z["TZID"]): z for z in calendar.walk("VTIMEZONE")}
+    assert program.starts() == [
+        m.starts_at for m in occurrences(series) if m.status != Status.CANCELLED
+    ]
+
+
+def test_the_series_download_answers_404_outside_a_series_or_release(
+    client, chair, ana, colombia
+):
+    series = schedule(chair, [ana], first=datetime.date(2027, 3, 4), count=2)
+    single = factories.AssessmentMeetingFactory()
+    client.force_login(ana)
+    assert (
+        client.get(
+            reverse("cooperation:meeting-series-ics", args=[single.pk])
+        ).status_code
+        == 404
+    )
+    for meeting in occurrences(series):
+        meeting.released_to_all = False
+        meeting.save()
+        meeting.released_to.set([])
+    url = reverse("cooperation:meeting-series-ics", args=[occurrences(series)[0].pk])
+    assert client.get(url).status_code == 404
+
+
 def test_series_model_counts_its_revision(chair, ana):
     series = schedule(chair, [ana], first=datetime.date(2027, 3, 4), count=2)
     assert MeetingSeries.objects.get(pk=series.pk).ical_sequence == 0

@@ -16,9 +16,8 @@ that a series of twelve is one invitation, not twelve:
   not invited is an EXDATE; one that differs from the master (moved, another
   place or link, other answers) is an override carrying its RECURRENCE-ID.
 
-Each recipient's copy holds only the occurrences released to them: one who cannot
-see every occurrence gets them as RDATEs, never a rule that would reveal the
-withheld ones.
+Each recipient's copy holds only the occurrences released to them: its rule (or
+its dates) is made from those alone, so nothing in it tells of a withheld one.
 
 What is sent, and when (all recorded in the outbox in the transaction of the
 change and delivered by the worker after the commit, like every e-mail):
@@ -103,11 +102,10 @@ def part_meetings(series_id: int, part: int) -> list[AssessmentMeeting]:
 @dataclass(frozen=True)
 class View:
     """One recipient's view of a part: the occurrences released to them (by
-    instance), which of them are in their calendar, and whether they see all."""
+    instance), and which of them are in their calendar."""
 
     instances: list[AssessmentMeeting]
     shown: list[AssessmentMeeting]
-    whole: bool
 
 
 def recipient_view(meetings, user, *, seen, invited) -> View:
@@ -121,7 +119,7 @@ def recipient_view(meetings, user, *, seen, invited) -> View:
         if meeting.status in IN_CALENDAR
         and (invited is None or (meeting.pk, user.pk) in invited)
     ]
-    return View(instances=instances, shown=shown, whole=len(instances) == len(meetings))
+    return View(instances=instances, shown=shown)
 
 
 def _shape(meeting: AssessmentMeeting, invitations) -> tuple:
@@ -190,7 +188,9 @@ def part_events(
     master.add("dtstamp", timezone.now().astimezone(datetime.UTC))
     master.add("dtstart", starts[0])
     master.add("dtend", starts[0] + duration)
-    rule = series_rule(series, starts) if view.whole else None
+    # A rule only when it makes exactly the occurrences this recipient sees: it
+    # then says nothing of the others either.
+    rule = series_rule(series, starts)
     if rule is not None:
         master.add("rrule", icalendar.vRecur.from_ical(rule))
     elif len(starts) > 1:
@@ -281,6 +281,37 @@ def part_calendar(
         ):
             calendar.add_component(event)
     return calendar.to_ical()
+
+
+def part_ical(
+    *, meeting: AssessmentMeeting, user: User, language: str | None
+) -> bytes | None:
+    """The part of a series ``meeting`` belongs to, as ``user`` sees it, to
+    download (METHOD:PUBLISH): every occurrence released to them that takes place
+    (None when none does). One query, however long the series."""
+    meetings = list(
+        AssessmentMeeting.objects.visible_to(user)
+        .filter(
+            series_id=meeting.series_id,
+            recurrence_part=meeting.recurrence_part,
+            recurrence_id__isnull=False,
+        )
+        .select_related("chair", "series")
+        .order_by("recurrence_id", "pk")
+    )
+    seen = {visible.pk: {user.pk} for visible in meetings}
+    view = recipient_view(meetings, user, seen=seen, invited=None)
+    if not view.shown:
+        return None
+    return part_calendar(
+        series=meetings[0].series,
+        part=meeting.recurrence_part,
+        meetings=meetings,
+        view=view,
+        invitations_of=defaultdict(list),
+        method="PUBLISH",
+        language=language,
+    )
 
 
 # ------------------------------------------------------------------------ sending
@@ -694,7 +725,7 @@ def occurrences_cancel(
             context = _mail_context(cancelled[0])
         else:
             template = "meeting_series_cancellation"
-            view = View(instances=cancelled, shown=cancelled, whole=False)
+            view = View(instances=cancelled, shown=cancelled)
             context = _series_context(loaded, view, updated=True)
         emails.append(
             outbound_email(

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cooperation.models import AssessmentMeeting, Invitation
 from cooperation.services import invitations as invitation_services
+from cooperation.services import series_invitations
 
 from .access import get_meeting_for
 
@@ -136,6 +137,20 @@ def meeting_ics(request, pk):
         ),
         f"meeting-{meeting.pk}.ics",
     )
+
+
+@require_GET
+def meeting_series_ics(request, pk):
+    """The whole series (the part of it ``pk`` belongs to) as one recurring entry."""
+    meeting = get_meeting_for(request.user, pk)
+    if meeting.recurrence_id is None:
+        raise Http404(_("This meeting is not part of a series."))
+    content = series_invitations.part_ical(
+        meeting=meeting, user=request.user, language=request.LANGUAGE_CODE
+    )
+    if content is None:
+        raise Http404(_("No meeting of this series takes place."))
+    return ics_response(content, f"meeting-series-{meeting.series_id}.ics")
 
 
 @require_POST
