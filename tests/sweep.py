@@ -414,9 +414,7 @@ def build_world():
     )
     meeting.nations.set([colombia, brazil])
     # Each occurrence is an instance of the series' recurring invitation.
-    AssessmentMeeting.objects.filter(series=series).update(
-        recurrence_id=F("starts_at")
-    )
+    AssessmentMeeting.objects.filter(series=series).update(recurrence_id=F("starts_at"))
     # A review item carried over onto the visible meeting; ``add_withheld`` makes
     # it review a withheld recommendation.
     review_item = factories.AgendaItemFactory(
