@@ -22,7 +22,8 @@ Reminder cadence (``reminders_send``):
 Calendars: ``meeting_ical`` builds one meeting as an RFC 5545/5546 iCalendar object
 (METHOD REQUEST, CANCEL or PUBLISH, a VTIMEZONE for the meeting's zone, a stable UID
 and the meeting's SEQUENCE); ``calendar_feed`` publishes every meeting visible to a
-user at a secret-token URL; only the SHA-256 of that token is stored.
+user at a secret-token URL; only the SHA-256 of that token is stored. The
+occurrences of a series are sent as one recurring event: ``services.series_invitations``.
 """
 
 import datetime
@@ -394,7 +395,9 @@ def meeting_notify(
     invitation. Nobody gets mail about a meeting not released to them. History names
     ``acting_user`` (whose change is being told; None for a run nobody started) for
     the SEQUENCE and the invitations it writes. The number of queries does not grow
-    with the number of attendees.
+    with the number of attendees. An occurrence of a series is told as an instance
+    of the series' recurring invitation (``series_invitations.occurrence_update``
+    and ``occurrences_cancel``).
     """
     cancelling = Notice(kind) == Notice.CANCEL
     meeting = (
