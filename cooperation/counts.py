@@ -90,6 +90,12 @@ def generation():
     return value
 
 
+def current_generation():
+    """The current data generation, or None when the cache does not answer (then
+    nothing may be kept under it)."""
+    return token(GENERATION_KEY)
+
+
 def data_changed():
     """Forget every cached count: the data they were counted on has changed."""
     replace_token(GENERATION_KEY)

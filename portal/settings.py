@@ -208,6 +208,15 @@ else:
     }
 # How long a cached count is kept at most (a change replaces it at once anyway).
 COUNT_CACHE_SECONDS = int(os.environ.get("DJANGO_COUNT_CACHE_SECONDS", "600"))
+# Rendered fragments kept in the same cache under the data generation: a list's
+# filter form and table, the dashboard's content (cooperation/views/common.py).
+PAGE_FRAGMENT_CACHE = os.environ.get("DJANGO_PAGE_FRAGMENT_CACHE", "1") not in {
+    "0",
+    "false",
+    "False",
+    "no",
+    "off",
+}
 
 # After a request found that the pool cannot connect, requests answer the 503 page at
 # once for this many seconds instead of waiting for the pool (0: always wait).

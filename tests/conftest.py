@@ -99,6 +99,13 @@ def admin_client(client, superuser):
     return client
 
 
+@pytest.fixture
+def no_fragment_cache(settings):
+    """Pages drawn on every request (``PAGE_FRAGMENT_CACHE`` off): for the tests
+    that pin the work of drawing a page, which a kept fragment would skip."""
+    settings.PAGE_FRAGMENT_CACHE = False
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test rolls its database back, but the cache (counts kept per data

@@ -27,7 +27,9 @@ from cooperation.models import (
 from cooperation.models.nations import SORT_NAME_FIELDS, display_order
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+# Each request draws its page: the work pinned here is that of drawing it (a kept
+# fragment, tests/test_page_cache.py, would skip it).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fragment_cache")]
 
 # Exact query counts: 4 for the session, the user and their permissions, then the page,
 # then 1 for the navigation bar's saved filters and 1 for its unread notifications

@@ -15,7 +15,9 @@ from cooperation import counts
 from cooperation.models import Initiative
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+# Each request draws its page: the work pinned here is that of drawing it (a kept
+# fragment, tests/test_page_cache.py, would skip it).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fragment_cache")]
 
 LIST = reverse("cooperation:initiative-list")
 

@@ -29,7 +29,9 @@ from cooperation.models import (
 )
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+# Each request draws its page: the work pinned here is that of drawing it (a kept
+# fragment, tests/test_page_cache.py, would skip it).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fragment_cache")]
 
 PAGE_SIZE = 25
 # Ten pages and more of rows the reader may see, and half as many again withheld.

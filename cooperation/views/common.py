@@ -15,20 +15,25 @@ related rows are read once per chunk, as tuples.
 
 import csv
 import functools
+import hashlib
 import itertools
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import KW_ONLY, dataclass
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import F, OrderBy, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from cooperation.counts import cached_count
+from cooperation.counts import cache_get, cache_set, cached_count, current_generation
 from cooperation.models import User
+from cooperation.models.base import VIEW_ALL_PERMISSION
 
 PER_PAGE = 25
 # Rows of a CSV export read, and their related rows looked up, at a time.
@@ -277,6 +282,98 @@ class KeysFirstPaginator(Paginator):
         return Page(self.object_list.filter(pk__in=keys), number, self)
 
 
+def reader_cache_key(request) -> str | None:
+    """What any page fragment kept in the cache depends on, reader-wise: the data
+    generation (any write renews it, ``cooperation.counts``), the reader's
+    releasability (their nation, or everything), language and time zone. None when
+    the cache does not answer (or ``PAGE_FRAGMENT_CACHE`` is off): then nothing
+    is kept."""
+    if not settings.PAGE_FRAGMENT_CACHE:
+        return None
+    generation = current_generation()
+    if generation is None:
+        return None
+    user = request.user
+    scope = (
+        "all"
+        if user.is_superuser or user.has_perm(VIEW_ALL_PERMISSION)
+        else f"nation-{user.nation_id}"
+    )
+    return "|".join(
+        [generation, scope, get_language(), timezone.get_current_timezone_name()]
+    )
+
+
+def filter_form_cache_key(request) -> str | None:
+    """What a list's rendered filter form depends on, to keep it in the cache
+    (``{% cache %}`` in ``includes/_filter_form.html``); None: do not keep it.
+
+    The form is a GET form (no CSRF token) drawn from the query string alone; a
+    chosen meeting or initiative is named only when released to the reader, hence
+    the reader's part of the key (``reader_cache_key``)."""
+    reader = reader_cache_key(request)
+    if reader is None:
+        return None
+    return f"{reader}|{request.path}|{request.GET.urlencode()}"
+
+
+# How long a list's rendered table is kept: its rows can depend on the time (an
+# overdue badge, a meeting under way), so a kept table is at most this old.
+LIST_TABLE_SECONDS = 60
+
+
+def list_table_cache_key(request, filter_key: str | None) -> str | None:
+    """What a list's rendered table (its rows, sort headers and pagination)
+    depends on beyond the filter form's key: the minute (``LIST_TABLE_SECONDS``)
+    and, for "mine", the reader themself. Readers of one nation share it."""
+    if filter_key is None:
+        return None
+    bucket = int(time.time()) // LIST_TABLE_SECONDS
+    mine = f"user-{request.user.pk}" if request.GET.get("mine") else ""
+    return f"{filter_key}|{bucket}|{mine}"
+
+
+def cached_fragment(request, name: str, render_fragment: Callable[[], str]) -> str:
+    """The HTML ``render_fragment()`` makes for this reader, kept for a minute
+    (``LIST_TABLE_SECONDS``) under the reader's own key: for a page whose content
+    is the reader's own (the dashboard) and holds no form."""
+    reader = reader_cache_key(request)
+    if reader is None:
+        return render_fragment()
+    bucket = int(time.time()) // LIST_TABLE_SECONDS
+    key = (
+        "cooperation:fragment:"
+        + hashlib.sha256(
+            f"{name}|{reader}|user-{request.user.pk}|{bucket}".encode()
+        ).hexdigest()
+    )
+    html = cache_get(key)
+    if html is None:
+        html = render_fragment()
+        cache_set(key, html, LIST_TABLE_SECONDS)
+    return mark_safe(html)  # noqa: S308 - the template's own escaped output
+
+
+class AttachedRows(Sequence):
+    """The rows of ``queryset`` completed by ``attach(rows)``, read on first use."""
+
+    def __init__(self, queryset, attach):
+        self.queryset = queryset
+        self.attach = attach
+
+    @functools.cached_property
+    def rows(self) -> list:
+        rows = list(self.queryset)
+        self.attach(rows)
+        return rows
+
+    def __getitem__(self, index):
+        return self.rows[index]
+
+    def __len__(self):
+        return len(self.rows)
+
+
 def list_page(request, spec: ListSpec) -> HttpResponse:
     """Render the list ``spec`` declares, filtered, sorted and paginated, or export
     its rows as CSV (``?format=csv``)."""
@@ -318,11 +415,13 @@ def list_page(request, spec: ListSpec) -> HttpResponse:
             header=[column.csv_header for column in columns],
             rows=([column.value(obj) for column in columns] for obj in objects),
         )
+    filter_key = filter_form_cache_key(request)
     paginator = KeysFirstPaginator(rows, PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     if attach is not None and row_sort is None:
-        page.object_list = list(page.object_list)
-        attach(page.object_list)
+        # Read (and completed) when the table is drawn: not at all when the table
+        # is taken from the cache.
+        page.object_list = AttachedRows(page.object_list, attach)
     return render(
         request,
         spec.template,
@@ -332,6 +431,8 @@ def list_page(request, spec: ListSpec) -> HttpResponse:
             "object_list": page.object_list,
             "table_columns": spec.table_columns,
             "current_sort": current_sort,
+            "filter_cache_key": filter_key,
+            "list_cache_key": list_table_cache_key(request, filter_key),
             "is_filtered": any(
                 value
                 for name, value in request.GET.items()

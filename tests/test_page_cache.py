@@ -1,0 +1,190 @@
+"""Rendered fragments kept in the cache (``views.common``): a list's filter form and
+table, the dashboard's content.
+
+A fragment is read from the cache by the next reader of the same releasability,
+language and time zone, and then costs no query of its own (the list's rows are
+not read at all); a Brazilian never gets what a Colombian was shown; "mine" and
+the dashboard are the reader's own; any write through the ORM is seen by the very
+next request; a table is at most a minute old (it may depend on the time).
+"""
+
+import time
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cooperation import services
+from cooperation.models import Initiative
+from cooperation.views import common
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+LISTS = {
+    "initiatives": reverse("cooperation:initiative-list"),
+    "recommendations": reverse("cooperation:recommendation-list"),
+    "meetings": reverse("cooperation:meeting-list"),
+    "nations": reverse("cooperation:nation-list"),
+}
+
+
+def reader(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def get(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)
+
+
+@pytest.fixture
+def records(colombia, brazil, colombian_user):
+    """One record of each kind released to all, and one to Colombia only."""
+    for released in ({}, {"released_to_all": False, "released_to": [colombia]}):
+        prefix = "Colombian-only" if released else "Shared"
+        factories.InitiativeFactory(title=f"{prefix} initiative", **released)
+        factories.RecommendationFactory(
+            title=f"{prefix} recommendation", owner=colombian_user, **released
+        )
+        factories.AssessmentMeetingFactory(title=f"{prefix} meeting", **released)
+
+
+@pytest.mark.parametrize("name", list(LISTS))
+def test_a_list_is_drawn_once_then_read_from_the_cache(
+    name, records, colombian_user, colombia
+):
+    other_colombian = factories.UserFactory(nation=colombia)
+    first, first_queries = get(reader(colombian_user), LISTS[name])
+    again, again_queries = get(reader(other_colombian), LISTS[name])
+
+    # The same table and filter form, without reading the rows again.
+    table = first[first.index("<table") : first.index("</table>")]
+    assert table in again
+    assert again_queries < first_queries
+
+
+@pytest.mark.parametrize("name", ["initiatives", "recommendations", "meetings"])
+def test_a_kept_table_never_crosses_releasability(
+    name, records, colombian_user, brazilian_user
+):
+    colombian, _ = get(reader(colombian_user), LISTS[name])
+    assert "Colombian-only" in colombian
+
+    brazilian, _ = get(reader(brazilian_user), LISTS[name])
+
+    assert "Colombian-only" not in brazilian
+    assert "Shared" in brazilian
+
+
+def test_mine_is_each_readers_own(records, colombian_user, colombia):
+    other_colombian = factories.UserFactory(nation=colombia)
+    url = LISTS["recommendations"] + "?mine=1"
+    owner, _ = get(reader(colombian_user), url)
+    other, _ = get(reader(other_colombian), url)
+
+    assert "Shared recommendation" in owner
+    assert "Shared recommendation" not in other
+
+
+def test_a_change_is_seen_by_the_very_next_request(records, colombian_user):
+    client = reader(colombian_user)
+    get(client, LISTS["initiatives"])
+    initiative = Initiative.objects.get(title="Shared initiative")
+
+    initiative.title = "Renamed initiative"
+    initiative.save()
+    page, _ = get(client, LISTS["initiatives"])
+
+    assert "Renamed initiative" in page
+    assert "Shared initiative" not in page
+
+
+def test_the_language_is_part_of_the_key(records, colombian_user):
+    english, _ = get(reader(colombian_user), LISTS["initiatives"])
+    colombian_user.language = "es"
+    colombian_user.save()
+
+    spanish, _ = get(reader(colombian_user), LISTS["initiatives"])
+
+    assert "Apply filters" in english
+    assert "Apply filters" not in spanish
+
+
+def test_a_kept_table_is_at_most_a_minute_old(records, colombian_user, monkeypatch):
+    client = reader(colombian_user)
+    now = time.time()
+    monkeypatch.setattr(common.time, "time", lambda: now)
+    _, first = get(client, LISTS["recommendations"])
+    _, cached = get(client, LISTS["recommendations"])
+    monkeypatch.setattr(common.time, "time", lambda: now + 61)
+
+    _, later = get(client, LISTS["recommendations"])
+
+    assert cached < first
+    assert later > cached  # drawn again: the rows are read
+
+
+def test_without_a_cache_the_lists_are_drawn_every_time(
+    records, colombian_user, monkeypatch
+):
+    monkeypatch.setattr(common, "current_generation", lambda: None)
+    client = reader(colombian_user)
+    client.get(LISTS["initiatives"])
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(LISTS["initiatives"]).content.decode()
+
+    assert "Colombian-only initiative" in page
+    # The rows are read again (their titles are selected).
+    assert any(
+        '"cooperation_initiative"."title"' in query["sql"]
+        for query in queries.captured_queries
+    )
+
+
+def test_the_dashboard_is_each_readers_own_and_follows_changes(
+    records, colombian_user, colombia
+):
+    other_colombian = factories.UserFactory(nation=colombia)
+    mine, first = get(reader(colombian_user), "/")
+    _, cached = get(reader(colombian_user), "/")
+    others, _ = get(reader(other_colombian), "/")
+
+    assert cached < first
+    # My work lists what the reader owns: the other reader owns nothing.
+    assert "Shared recommendation" in mine
+    assert mine.count("Shared recommendation") > others.count("Shared recommendation")
+
+    factories.RecommendationFactory(
+        title="Raised a moment ago", owner=colombian_user, status="accepted"
+    )
+    page, _ = get(reader(colombian_user), "/")
+    assert "Raised a moment ago" in page
+
+
+def test_a_write_through_a_service_renews_the_dashboard(
+    records, colombian_user, superuser
+):
+    client = reader(colombian_user)
+    get(client, "/")
+    recommendation = factories.RecommendationFactory(
+        title="Before", owner=colombian_user, status="accepted"
+    )
+    get(client, "/")
+
+    recommendation.title = "After the service"
+    services.recommendation_update(
+        recommendation=recommendation,
+        version=str(recommendation.version),
+        acting_user=superuser,
+    )
+    page, _ = get(client, "/")
+
+    assert "After the service" in page
