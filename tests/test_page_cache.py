@@ -188,3 +188,21 @@ def test_a_write_through_a_service_renews_the_dashboard(
     page, _ = get(client, "/")
 
     assert "After the service" in page
+
+
+def test_a_nations_page_is_shared_within_a_releasability_only(
+    records, colombia, colombian_user, brazilian_user
+):
+    initiative = Initiative.objects.get(title="Colombian-only initiative")
+    factories.ParticipationFactory(initiative=initiative, nation=colombia)
+    url = reverse("cooperation:nation-detail", args=[colombia.iso_alpha2])
+    other_colombian = factories.UserFactory(nation=colombia)
+
+    first, first_queries = get(reader(colombian_user), url)
+    again, again_queries = get(reader(other_colombian), url)
+    brazilian, _ = get(reader(brazilian_user), url)
+
+    assert "Colombian-only initiative" in first
+    assert again_queries < first_queries
+    assert "Colombian-only initiative" in again
+    assert "Colombian-only initiative" not in brazilian

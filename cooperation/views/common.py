@@ -333,20 +333,21 @@ def list_table_cache_key(request, filter_key: str | None) -> str | None:
     return f"{filter_key}|{bucket}|{mine}"
 
 
-def cached_fragment(request, name: str, render_fragment: Callable[[], str]) -> str:
-    """The HTML ``render_fragment()`` makes for this reader, kept for a minute
-    (``LIST_TABLE_SECONDS``) under the reader's own key: for a page whose content
-    is the reader's own (the dashboard) and holds no form."""
+def cached_fragment(
+    request, name: str, render_fragment: Callable[[], str], *, per_reader: bool
+) -> str:
+    """The HTML ``render_fragment()`` makes, kept for a minute
+    (``LIST_TABLE_SECONDS``) under ``reader_cache_key``: shared by the readers of
+    one releasability, language and time zone, or (``per_reader``) the reader's
+    own, for content that is (the dashboard). Only for content without a form
+    (no CSRF token) and without what the reader's permissions decide."""
     reader = reader_cache_key(request)
     if reader is None:
         return render_fragment()
     bucket = int(time.time()) // LIST_TABLE_SECONDS
-    key = (
-        "cooperation:fragment:"
-        + hashlib.sha256(
-            f"{name}|{reader}|user-{request.user.pk}|{bucket}".encode()
-        ).hexdigest()
-    )
+    owner = f"user-{request.user.pk}" if per_reader else ""
+    digest = hashlib.sha256(f"{name}|{reader}|{owner}|{bucket}".encode())
+    key = f"cooperation:fragment:{digest.hexdigest()}"
     html = cache_get(key)
     if html is None:
         html = render_fragment()

@@ -28,6 +28,7 @@ def dashboard(request):
             dashboard_context(request.user),
             request=request,
         ),
+        per_reader=True,
     )
     return render(request, "cooperation/dashboard.html", {"content": content})
 

@@ -1,4 +1,5 @@
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -14,7 +15,7 @@ from cooperation.models import (
 from cooperation.models.base import bounded
 
 from .access import get_nation
-from .common import Column, ListSpec, list_page
+from .common import Column, ListSpec, cached_fragment, list_page
 
 # The rows each panel of a nation's page shows; each links to the list of all.
 NATION_PAGE_ROWS = 25
@@ -89,8 +90,27 @@ def nation_list(request):
 
 @require_GET
 def nation_detail(request, code):
+    """A nation's page; its content is kept rendered for a minute, shared by the
+    readers of one releasability (``views.common.cached_fragment``)."""
     nation = get_nation(code)
-    user = request.user
+    content = cached_fragment(
+        request,
+        f"nation:{nation.pk}",
+        lambda: render_to_string(
+            "cooperation/nation_detail_body.html",
+            nation_detail_context(request.user, nation),
+            request=request,
+        ),
+        per_reader=False,
+    )
+    return render(
+        request,
+        "cooperation/nation_detail.html",
+        {"nation": nation, "content": content},
+    )
+
+
+def nation_detail_context(user, nation):
     participations = bounded(
         Participation.objects.visible_to(user)
         .filter(nation=nation)
@@ -124,19 +144,15 @@ def nation_detail(request, code):
         .upcoming()
         .filter(nations=nation)[:NATION_PAGE_MEETINGS]
     )
-    return render(
-        request,
-        "cooperation/nation_detail.html",
-        {
-            "nation": nation,
-            "participations": participations.rows,
-            "participation_total": participations.total,
-            "assessments": assessments.rows,
-            "assessment_total": assessments.total,
-            "charts": threat_charts(assessments.rows),
-            "status_counts": status_counts,
-            "recommendation_total": sum(counts.values()),
-            "recommendations": recommendations,
-            "upcoming_meetings": upcoming,
-        },
-    )
+    return {
+        "nation": nation,
+        "participations": participations.rows,
+        "participation_total": participations.total,
+        "assessments": assessments.rows,
+        "assessment_total": assessments.total,
+        "charts": threat_charts(assessments.rows),
+        "status_counts": status_counts,
+        "recommendation_total": sum(counts.values()),
+        "recommendations": recommendations,
+        "upcoming_meetings": upcoming,
+    }
