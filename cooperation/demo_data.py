@@ -1293,6 +1293,46 @@ MEETINGS = (
     ),
 )
 
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """A recurring series, scheduled through the meeting services: its attendees
+    get one invitation for all its occurrences."""
+
+    title: str
+    start: datetime.time
+    duration: datetime.timedelta
+    time_zone: str
+    online_url: str
+    chair: str
+    nations: tuple[str, ...]
+    attendees: tuple[str, ...]
+    count: int
+
+
+# Monthly, on the last Thursday, from next month.
+SERIES = SeriesSpec(
+    title="Cyber-defence working group",
+    start=datetime.time(10, 0),
+    duration=datetime.timedelta(hours=1),
+    time_zone="America/Bogota",
+    online_url="https://meet.example.org/cyber-defence-working-group",
+    chair=COORDINATOR,
+    nations=("US", "CO", "BR", "CL"),
+    attendees=(COORDINATOR, COLOMBIA, BRAZIL),
+    count=3,
+)
+
+
+def last_thursday_of_next_month(today: datetime.date) -> datetime.date:
+    """The first occurrence of ``SERIES``."""
+    first_of_next = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    last_day = (first_of_next + datetime.timedelta(days=32)).replace(
+        day=1
+    ) - datetime.timedelta(days=1)
+    return last_day - datetime.timedelta(days=(last_day.weekday() - 3) % 7)
+
+
 # --------------------------------------------------------------- recommendations
 
 ACCEPTED = Recommendation.Status.ACCEPTED

@@ -44,6 +44,7 @@ NOT_PAGES = {
     "healthz",
     "readyz",
     "meeting-ics",
+    "meeting-series-ics",
     "calendar-feed",
     "meeting-rsvp",
     "meeting-cancel",
@@ -282,6 +283,16 @@ def held_meeting(demo_data):
     )
 
 
+@pytest.fixture
+def series_meeting(demo_data):
+    """The demo series' first occurrence, whose page links the series' download."""
+    return (
+        AssessmentMeeting.objects.filter(series__isnull=False)
+        .order_by("starts_at")
+        .first()
+    )
+
+
 def send_editor_forms_with_errors(crawl, held_meeting):
     meeting = held_meeting.pk
     # The demo has no documents: one on the meeting, for its version and delete pages.
@@ -315,12 +326,14 @@ def send_editor_forms_with_errors(crawl, held_meeting):
 
 
 def test_every_page_the_coordinator_reaches_has_no_serious_axe_violation(
-    page, axe, held_meeting
+    page, axe, held_meeting, series_meeting
 ):
     login(page, "coordinator")
     crawl = Crawl(page, [axe_check(axe)])
 
-    crawl.follow_links("/", held_meeting.get_absolute_url())
+    crawl.follow_links(
+        "/", held_meeting.get_absolute_url(), series_meeting.get_absolute_url()
+    )
     send_editor_forms_with_errors(crawl, held_meeting)
     # Find a time is a GET form: its proposals, and the form with its errors.
     find_time = reverse("cooperation:meeting-find-time")
@@ -340,7 +353,7 @@ def test_every_page_the_coordinator_reaches_has_no_serious_axe_violation(
 
 
 def test_every_page_the_read_only_portuguese_liaison_reaches_has_no_serious_axe_violation(
-    page, axe
+    page, axe, series_meeting
 ):
     login(page, "brazil")
 
@@ -350,7 +363,7 @@ def test_every_page_the_read_only_portuguese_liaison_reaches_has_no_serious_axe_
             yield f'<html lang="{lang}">, not "pt-br"'
 
     crawl = Crawl(page, [in_portuguese, axe_check(axe)])
-    crawl.follow_links("/")
+    crawl.follow_links("/", series_meeting.get_absolute_url())
     edit_pages = {f"cooperation:{name}" for name in EDIT_PAGES}
     linked_edit_pages = crawl.url_names & edit_pages
     crawl.open(reverse("cooperation:initiative-create"), status=403)
@@ -586,7 +599,9 @@ def test_keyboard_user_skips_to_content_switches_language_and_filters_a_list(pag
 # Labels and colours -----------------------------------------------------------------
 
 
-def test_every_visible_form_control_has_an_accessible_name(page, held_meeting):
+def test_every_visible_form_control_has_an_accessible_name(
+    page, held_meeting, series_meeting
+):
     """Every page once, the forms sent back with errors too. The name is the one
     Playwright computes (the W3C accessible name: <label>, aria-label(ledby), ...);
     the axe crawls above check the same with axe's "label" and "select-name" rules."""
@@ -607,7 +622,12 @@ def test_every_visible_form_control_has_an_accessible_name(page, held_meeting):
                 yield f"{html} has no accessible name"
 
     crawl = Crawl(page, [unnamed_controls])
-    crawl.follow_links("/", held_meeting.get_absolute_url(), per_kind_limit=1)
+    crawl.follow_links(
+        "/",
+        held_meeting.get_absolute_url(),
+        series_meeting.get_absolute_url(),
+        per_kind_limit=1,
+    )
     send_editor_forms_with_errors(crawl, held_meeting)
 
     assert not crawl.problems, report(crawl, "form controls without a name")
@@ -615,7 +635,7 @@ def test_every_visible_form_control_has_an_accessible_name(page, held_meeting):
     assert len(named) >= MIN_NAMED_CONTROLS, "the crawl met hardly any form control"
 
 
-def test_status_colours_always_come_with_text(page, held_meeting):
+def test_status_colours_always_come_with_text(page, held_meeting, series_meeting):
     login(page, "coordinator")
     coloured = []
 
@@ -636,7 +656,12 @@ def test_status_colours_always_come_with_text(page, held_meeting):
         ]
 
     crawl = Crawl(page, [colours_without_text])
-    crawl.follow_links("/", held_meeting.get_absolute_url(), per_kind_limit=1)
+    crawl.follow_links(
+        "/",
+        held_meeting.get_absolute_url(),
+        series_meeting.get_absolute_url(),
+        per_kind_limit=1,
+    )
 
     assert not crawl.problems, report(crawl, "colours without text")
     # The document forms show no status colour; the demo holds no document to

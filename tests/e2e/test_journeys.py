@@ -19,6 +19,7 @@ import zoneinfo
 from pathlib import Path
 
 import holidays
+import icalendar
 import pytest
 from django.core import mail
 from django.utils import formats, timezone, translation
@@ -355,24 +356,26 @@ def test_coordinator_schedules_a_quarterly_series_inviting_brazil_and_colombia(
         else:
             expect(next_link).to_have_count(0)
 
-    # Each liaison is invited to each occurrence, in their own language.
+    # Each liaison is sent one invitation for the whole series, in their own
+    # language: one recurring calendar entry of four occurrences.
     liaisons = {
         user.email: user
         for user in User.objects.filter(username__in=["colombia", "brazil"])
     }
-    assert sorted(message.to[0] for message in mail.outbox) == sorted(
-        [email for email in liaisons for _ in range(4)]
-    )
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(liaisons)
     for email, user in liaisons.items():
-        messages = [message for message in mail.outbox if message.to == [email]]
-        assert {message.extra_headers["Content-Language"] for message in messages} == {
-            user.mail_language
-        }
-        assert sorted(message.subject for message in messages) == sorted(
-            t(user.mail_language, "Invitation: %(title)s")
-            % {"title": f"{SERIES_TITLE} #{number}"}
-            for number in (1, 2, 3, 4)
-        )
+        (message,) = [message for message in mail.outbox if message.to == [email]]
+        assert message.extra_headers["Content-Language"] == user.mail_language
+        assert message.subject == tn(
+            user.mail_language,
+            "Invitation: %(title)s (%(counter)s meeting)",
+            "Invitation: %(title)s (%(counter)s meetings)",
+            4,
+        ) % {"title": SERIES_TITLE, "counter": 4}
+        (_name, content, _type) = message.attachments[0]
+        (event,) = icalendar.Calendar.from_ical(content).walk("VEVENT")
+        assert event["RRULE"]["COUNT"] == [4]
+        assert event["RRULE"]["FREQ"] == ["MONTHLY"]
     assert page.console_errors == []
 
 

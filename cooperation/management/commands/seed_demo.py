@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,11 +30,15 @@ from cooperation.models import (
     FocusArea,
     Initiative,
     InitiativeEvaluation,
+    MeetingSeries,
     Nation,
     Recommendation,
     SituationAssessment,
     User,
 )
+from cooperation.services import meetings as meeting_services
+
+DEMO_MAILERS = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
 
 
 class Command(BaseCommand):
@@ -73,7 +78,13 @@ class Command(BaseCommand):
         seeder = DemoSeeder(
             today=timezone.localdate(), reset_passwords=options["reset_passwords"]
         )
-        with transaction.atomic():
+        # The demo series' invitations are addressed to example.org accounts: they
+        # are recorded as sent (the outbox, to a backend that drops them), never mailed
+        # or printed.
+        with (
+            override_settings(MAILERS=DEMO_MAILERS),
+            transaction.atomic(),
+        ):
             seeder.run()
         # Bulk inserts send no signals: the cached counts are forgotten here.
         counts.data_changed()
@@ -169,6 +180,7 @@ class DemoSeeder:
         self.seed_accounts()
         self.seed_initiatives()
         self.seed_meetings()
+        self.seed_series()
         self.seed_recommendations()
 
     # ----------------------------------------------------------------- helpers
@@ -344,6 +356,41 @@ class DemoSeeder:
                 meeting = self.create_meeting(spec)
                 self.created["meetings"] += 1
             self.meetings[spec.title] = meeting
+
+    def seed_series(self):
+        """The recurring series, scheduled through the meeting services as every
+        door schedules one (one invitation per attendee for all its occurrences),
+        unless it is there."""
+        spec = demo_data.SERIES
+        if MeetingSeries.objects.filter(title=spec.title).exists():
+            return
+        zone = zoneinfo.ZoneInfo(spec.time_zone)
+        starts_at = datetime.datetime.combine(
+            demo_data.last_thursday_of_next_month(self.today), spec.start, zone
+        )
+        details = meeting_services.MeetingDetails(
+            title=spec.title,
+            starts_at=starts_at,
+            ends_at=starts_at + spec.duration,
+            time_zone=spec.time_zone,
+            online_url=spec.online_url,
+            chair=self.users[spec.chair],
+            nations=tuple(self.nation_list(spec.nations)),
+            attendees=tuple(self.users[name] for name in spec.attendees),
+        )
+        repeat = meeting_services.Repeat(
+            frequency=MeetingSeries.Frequency.MONTHLY,
+            count=spec.count,
+            week_of_month=MeetingSeries.WeekOfMonth.LAST,
+            weekday=3,  # Thursday
+        )
+        plan = meeting_services.meeting_plan(
+            details=details, acting_user=self.coordinator, repeat=repeat
+        )
+        meetings = meeting_services.meeting_create(
+            plan=plan, acting_user=self.coordinator, released_to_all=True
+        )
+        self.created["meetings"] += len(meetings)
 
     def create_meeting(self, spec):
         starts_at, ends_at = self.meeting_times(spec)
