@@ -49,6 +49,11 @@ class NationAwareModelBackend(ModelBackend):
         return cached
 
 
+@counts.batched_token
+def _permissions_token(user_pk):
+    return PERMISSIONS_GENERATION_KEY if user_pk else None
+
+
 def permissions_changed(**kwargs):
     """Forget every user's cached permissions."""
     counts.replace_token(PERMISSIONS_GENERATION_KEY)

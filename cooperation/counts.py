@@ -22,6 +22,7 @@ not see another process's generation change.
 """
 
 import contextlib
+import contextvars
 import hashlib
 import logging
 import uuid
@@ -48,9 +49,66 @@ def _cache_call(method, *args):
         raise _Unavailable from error
 
 
+# Within a request, each token is read from the cache once (a page reads the data
+# generation several times): the first read fetches, in one round trip, every token
+# the ``batched_token`` functions name for the signed-in user. A write replaces the
+# token in the cache and here at once; another process's write is seen by the next
+# request. Outside a request (the worker, commands) every read goes to the cache.
+_request_tokens = contextvars.ContextVar("cooperation_request_tokens", default=None)
+_BATCH = "batch"
+_BATCHED_TOKENS = []
+
+
+def batched_token(function):
+    """Register ``function(user_pk)``: the key of a token most pages read for that
+    user (None: none), fetched with the data generation in a request's first read."""
+    _BATCHED_TOKENS.append(function)
+    return function
+
+
+@contextlib.contextmanager
+def request_tokens(user_pk=None):
+    """Read each token once while the block runs (one request, for ``user_pk``)."""
+    keys = [GENERATION_KEY]
+    for function in _BATCHED_TOKENS:
+        key = function(user_pk)
+        if key and key not in keys:
+            keys.append(key)
+    reset = _request_tokens.set({_BATCH: keys})
+    try:
+        yield
+    finally:
+        _request_tokens.reset(reset)
+
+
+def _remembered(key):
+    """The token under ``key`` if this request has read it (fetching the batch on
+    its first read), else None."""
+    memo = _request_tokens.get()
+    if memo is None:
+        return None
+    batch = memo.pop(_BATCH, None)
+    if batch is not None:
+        keys = batch if key in batch else [key, *batch]
+        try:
+            memo.update(_cache_call("get_many", keys))
+        except _Unavailable:
+            return None
+    return memo.get(key)
+
+
+def _remember(key, value):
+    memo = _request_tokens.get()
+    if memo is not None:
+        memo[key] = value
+
+
 def token(key):
     """The token stored under ``key`` (a generation), created when missing; None
     when the cache does not answer."""
+    value = _remembered(key)
+    if value is not None:
+        return value
     try:
         value = _cache_call("get", key)
         if value is None:
@@ -59,14 +117,19 @@ def token(key):
                 value = _cache_call("get", key) or value
     except _Unavailable:
         return None
+    _remember(key, value)
     return value
 
 
 def replace_token(key):
     """A new token under ``key``: what was kept under the old one is forgotten."""
     # When the cache is down, its entries expire after COUNT_CACHE_SECONDS anyway.
-    with contextlib.suppress(_Unavailable):
-        _cache_call("set", key, uuid.uuid4().hex, None)
+    value = uuid.uuid4().hex
+    try:
+        _cache_call("set", key, value, None)
+    except _Unavailable:
+        value = None
+    _remember(key, value)
 
 
 def cache_get(key):

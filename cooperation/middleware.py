@@ -22,6 +22,8 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 
+from cooperation import counts
+
 logger = logging.getLogger(__name__)
 
 
@@ -29,7 +31,9 @@ class UserPreferencesMiddleware:
     """Show each signed-in user times in their own zone and pages in their language.
 
     Runs after LocaleMiddleware and AuthenticationMiddleware. Anonymous visitors keep
-    the language their browser asks for and see UTC.
+    the language their browser asks for and see UTC. Within the request, each cache
+    token (data generation, permissions, unread count) is read once
+    (``counts.request_tokens``).
     """
 
     def __init__(self, get_response):
@@ -37,7 +41,12 @@ class UserPreferencesMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        signed_in = user is not None and user.is_authenticated
+        with counts.request_tokens(user.pk if signed_in else None):
+            return self._respond(request, user, signed_in)
+
+    def _respond(self, request, user, signed_in):
+        if signed_in:
             try:
                 timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -191,7 +191,7 @@ if _cache_url:
     SESSION_ENGINE = "cooperation.session_store"
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.RedisCache",
             "LOCATION": _cache_url,
             "KEY_PREFIX": "portal",
             # A cache that does not answer is skipped quickly (the counts are then

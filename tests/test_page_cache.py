@@ -206,3 +206,111 @@ def test_a_nations_page_is_shared_within_a_releasability_only(
     assert again_queries < first_queries
     assert "Colombian-only initiative" in again
     assert "Colombian-only initiative" not in brazilian
+
+
+# ------------------------------------------- values of one request in kept parts
+
+
+def csrf_client(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
+
+
+def form_token(page, action):
+    """The CSRF token of the page's first form posting to ``action``."""
+    start = page.index(f'action="{action}"')
+    field = 'name="csrfmiddlewaretoken" value="'
+    at = page.index(field, start) + len(field)
+    return page[at : page.index('"', at)]
+
+
+def test_a_kept_list_posts_with_each_readers_own_token(colombian_user, colombia):
+    """Two readers share a kept list (its "save these filters" form included), yet
+    each one's form carries their own CSRF token, which their post is accepted
+    with."""
+    other_colombian = factories.UserFactory(nation=colombia)
+    url = LISTS["recommendations"] + "?status=proposed"
+    save = reverse("cooperation:saved-filter-save")
+    first, second = csrf_client(colombian_user), csrf_client(other_colombian)
+    first.get(url)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = second.get(url).content.decode()
+    token = form_token(page, save)
+
+    # Read from the cache: the rows were not read for the second reader.
+    assert not any(
+        '"cooperation_recommendation"."title"' in query["sql"]
+        for query in queries.captured_queries
+    )
+    # Accepted: a token of another session would be refused (403).
+    response = second.post(
+        save,
+        {
+            "list_name": "recommendations",
+            "query": "status=proposed",
+            "name": "Proposed",
+            "csrfmiddlewaretoken": token,
+        },
+    )
+    assert response.status_code == 302
+    assert other_colombian.saved_filters.filter(name="Proposed").exists()
+
+
+def test_the_navigation_bar_is_each_readers_own(colombian_user, colombia):
+    other_colombian = factories.UserFactory(
+        nation=colombia, first_name="Otra", last_name="Persona"
+    )
+    factories.NotificationFactory(recipient=colombian_user)
+    mine, _ = get(reader(colombian_user), "/")
+    mine_again, _ = get(reader(colombian_user), "/")
+    others, _ = get(reader(other_colombian), "/")
+
+    assert 'id="unread-notifications"' in mine
+    assert 'id="unread-notifications"' in mine_again
+    assert 'id="unread-notifications"' not in others
+    assert str(other_colombian) in others
+    assert str(other_colombian) not in mine_again
+
+
+def test_the_navigation_bar_follows_what_the_reader_does(colombian_user):
+    client = reader(colombian_user)
+    factories.NotificationFactory(recipient=colombian_user)
+    assert 'id="unread-notifications"' in get(client, "/")[0]
+
+    client.post(reverse("cooperation:notification-read-all"))
+    page, _ = get(client, "/")
+    assert 'id="unread-notifications"' not in page
+
+    factories.SavedFilterFactory(user=colombian_user, name="Colombian proposals")
+    page, _ = get(client, "/")
+    assert "Colombian proposals" in page
+
+
+def test_forms_come_back_to_the_page_they_are_on_escaped(colombian_user):
+    client = reader(colombian_user)
+    hostile = LISTS["initiatives"] + '?q="><script>alert(1)</script>'
+    get(client, LISTS["initiatives"] + "?q=first")
+
+    page, _ = get(client, hostile)
+
+    assert "<script>alert(1)</script>" not in page
+    assert (
+        'name="next" value="/initiatives/?q=%22%3E%3Cscript%3Ealert(1)%3C/script%3E"'
+        in page
+    )
+    assert 'name="next" value="/initiatives/?q=first"' not in page
+
+
+def test_the_marks_are_secret_and_never_reach_a_page(colombian_user):
+    from cooperation import page_cache
+
+    client = reader(colombian_user)
+    for url in ["/", *LISTS.values(), LISTS["recommendations"] + "?status=proposed"]:
+        page, _ = get(client, url)
+        page_again, _ = get(client, url)
+        for mark in (page_cache.csrf_mark(), page_cache.next_mark()):
+            assert mark not in page
+            assert mark not in page_again
+    assert page_cache.csrf_mark() != page_cache.next_mark()

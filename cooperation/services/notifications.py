@@ -426,11 +426,12 @@ def _queue_digest(*, key: str, user: User, ids: list[int]) -> bool:
 # ----------------------------------------------------- reading and preferences
 
 
+@counts.batched_token
 def unread_token(user_pk):
     """The cache token under which the navigation bar keeps ``user_pk``'s unread
     count (``counts.cached_value``): renewed when they read notifications, a write
-    that sends no signal."""
-    return f"cooperation:unread-token:{user_pk}"
+    that sends no signal. None without a user."""
+    return f"cooperation:unread-token:{user_pk}" if user_pk else None
 
 
 def _unread_changed(user_pk):

@@ -27,10 +27,12 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, OrderBy, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from cooperation import page_cache
 from cooperation.counts import cache_get, cache_set, cached_count, current_generation
 from cooperation.models import User
 from cooperation.models.base import VIEW_ALL_PERMISSION
@@ -317,20 +319,26 @@ def filter_form_cache_key(request) -> str | None:
     return f"{reader}|{request.path}|{request.GET.urlencode()}"
 
 
-# How long a list's rendered table is kept: its rows can depend on the time (an
-# overdue badge, a meeting under way), so a kept table is at most this old.
+# How long a list's rendered content is kept: its rows can depend on the time (an
+# overdue badge, a meeting under way), so kept content is at most this old.
 LIST_TABLE_SECONDS = 60
 
 
-def list_table_cache_key(request, filter_key: str | None) -> str | None:
-    """What a list's rendered table (its rows, sort headers and pagination)
-    depends on beyond the filter form's key: the minute (``LIST_TABLE_SECONDS``)
-    and, for "mine", the reader themself. Readers of one nation share it."""
+def list_content_cache_key(request) -> str | None:
+    """What a list's rendered content (filter form, table or empty state) depends
+    on beyond the filter form's key: the minute (``LIST_TABLE_SECONDS``), the
+    reader's permissions (the links to create a record) and, for "mine", the reader
+    themself. Readers of one nation and role share it. None: draw it every time."""
+    filter_key = filter_form_cache_key(request)
     if filter_key is None:
         return None
     bucket = int(time.time()) // LIST_TABLE_SECONDS
     mine = f"user-{request.user.pk}" if request.GET.get("mine") else ""
-    return f"{filter_key}|{bucket}|{mine}"
+    permissions = "|".join(sorted(request.user.get_all_permissions()))
+    digest = hashlib.sha256(
+        f"{filter_key}|{bucket}|{mine}|{permissions}".encode()
+    ).hexdigest()
+    return f"cooperation:list:{digest}"
 
 
 def cached_fragment(
@@ -378,9 +386,31 @@ class AttachedRows(Sequence):
 
 def list_page(request, spec: ListSpec) -> HttpResponse:
     """Render the list ``spec`` declares, filtered, sorted and paginated, or export
-    its rows as CSV (``?format=csv``)."""
+    its rows as CSV (``?format=csv``).
+
+    The list's content (``#list_content`` of its template: the filter form, then
+    the table or what says it is empty) is kept rendered for a minute under
+    ``list_content_cache_key``: the next reader of the same releasability, role,
+    language, time zone and address reads it from the cache, without a query."""
+    if request.GET.get("format") == "csv":
+        return _list_export(request, spec)
+    content_key = list_content_cache_key(request)
+    content = cache_get(content_key) if content_key else None
+    if content is None:
+        content = _list_content(request, spec)
+        if content_key:
+            cache_set(content_key, content, LIST_TABLE_SECONDS)
+    return render(
+        request,
+        spec.template,
+        {"list_content": page_cache.with_request_values(content, request)},
+    )
+
+
+def _list_rows(request, spec: ListSpec, *, exporting: bool):
+    """The filter set, the ordered rows, the sort asked for and ``attach`` (None
+    when the rows were read and completed already, to be sorted in Python)."""
     user = request.user
-    exporting = request.GET.get("format") == "csv"
     current_sort = spec.requested_sort(request)
     key = current_sort.removeprefix("-")
     descending = current_sort.startswith("-")
@@ -398,48 +428,56 @@ def list_page(request, spec: ListSpec) -> HttpResponse:
     row_sort = next(
         (column.row_sort for column in spec.columns if column.sort == key), None
     )
-    rows = queryset
-    if row_sort is not None:
-        rows = list(queryset)
-        if attach is not None:
-            attach(rows)
-        rows.sort(key=row_sort, reverse=descending)
-    if exporting:
-        if row_sort is not None:
-            objects = rows
-        elif spec.export_rows is not None:
-            objects = spec.export_rows(queryset)
-        else:
-            objects = export_chunks(queryset, attach=attach)
-        columns = spec.csv_columns
-        return csv_response(
-            filename=spec.csv_filename,
-            header=[column.csv_header for column in columns],
-            rows=([column.value(obj) for column in columns] for obj in objects),
-        )
-    filter_key = filter_form_cache_key(request)
+    if row_sort is None:
+        return filterset, queryset, current_sort, attach
+    rows = list(queryset)
+    if attach is not None:
+        attach(rows)
+    rows.sort(key=row_sort, reverse=descending)
+    return filterset, rows, current_sort, None
+
+
+def _list_export(request, spec: ListSpec) -> HttpResponse:
+    _, rows, _, attach = _list_rows(request, spec, exporting=True)
+    if not isinstance(rows, QuerySet):
+        objects = rows
+    elif spec.export_rows is not None:
+        objects = spec.export_rows(rows)
+    else:
+        objects = export_chunks(rows, attach=attach)
+    columns = spec.csv_columns
+    return csv_response(
+        filename=spec.csv_filename,
+        header=[column.csv_header for column in columns],
+        rows=([column.value(obj) for column in columns] for obj in objects),
+    )
+
+
+def _list_content(request, spec: ListSpec) -> str:
+    """``#list_content`` of the list's template, the CSRF token and the page's
+    address left as marks (``cooperation.page_cache``)."""
+    filterset, rows, current_sort, attach = _list_rows(request, spec, exporting=False)
     paginator = KeysFirstPaginator(rows, PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
-    if attach is not None and row_sort is None:
-        # Read (and completed) when the table is drawn: not at all when the table
-        # is taken from the cache.
+    if attach is not None:
+        # Read (and completed) when the table is drawn.
         page.object_list = AttachedRows(page.object_list, attach)
-    return render(
-        request,
-        spec.template,
+    return render_to_string(
+        f"{spec.template}#list_content",
         {
             "filter": filterset,
             "page_obj": page,
             "object_list": page.object_list,
             "table_columns": spec.table_columns,
             "current_sort": current_sort,
-            "filter_cache_key": filter_key,
-            "list_cache_key": list_table_cache_key(request, filter_key),
+            "filter_cache_key": filter_form_cache_key(request),
             "is_filtered": any(
                 value
                 for name, value in request.GET.items()
                 if name not in {"page", "sort"}
             ),
+            "csrf_token": page_cache.csrf_mark(),
             **(spec.context(request) if spec.context else {}),
         },
+        request,
     )
