@@ -8,6 +8,7 @@ the dashboard are the reader's own; any write through the ORM is seen by the ver
 next request; a table is at most a minute old (it may depend on the time).
 """
 
+import datetime
 import time
 
 import pytest
@@ -15,6 +16,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from cooperation import services
 from cooperation.models import Initiative
@@ -314,3 +316,85 @@ def test_the_marks_are_secret_and_never_reach_a_page(colombian_user):
             assert mark not in page
             assert mark not in page_again
     assert page_cache.csrf_mark() != page_cache.next_mark()
+
+
+# ------------------------------------------------------------- kept record pages
+
+
+@pytest.mark.parametrize("kind", ["initiative", "meeting", "recommendation"])
+def test_a_kept_record_page_is_never_served_once_withdrawn(
+    kind, colombia, brazil, colombian_user
+):
+    """The access check runs on every request, before the kept content is read:
+    a record withdrawn from the reader's nation by a write that sends no signal
+    (so the data generation stays the same) is a 404 at once."""
+    model = {
+        "initiative": factories.InitiativeFactory,
+        "meeting": factories.AssessmentMeetingFactory,
+        "recommendation": factories.RecommendationFactory,
+    }[kind]
+    record = model(title="Colombian-only record", released_to_all=False)
+    record.released_to.set([colombia])
+    client = reader(colombian_user)
+    first, _ = get(client, record.get_absolute_url())
+    get(client, record.get_absolute_url())  # now kept
+    assert "Colombian-only record" in first
+
+    type(record).objects.filter(pk=record.pk).update(title="Quietly renamed")
+    type(record).released_to.through.objects.filter(nation=colombia).delete()
+
+    assert client.get(record.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["initiative", "meeting", "recommendation"])
+def test_a_record_page_is_each_readers_own(kind, colombia, colombian_user):
+    model = {
+        "initiative": factories.InitiativeFactory,
+        "meeting": factories.AssessmentMeetingFactory,
+        "recommendation": factories.RecommendationFactory,
+    }[kind]
+    record = model(title="Shared record")
+    other_colombian = factories.UserFactory(nation=colombia)
+    mine, first = get(reader(colombian_user), record.get_absolute_url())
+    _, cached = get(reader(colombian_user), record.get_absolute_url())
+    others, others_queries = get(reader(other_colombian), record.get_absolute_url())
+
+    assert cached < first  # read from the cache: only the access check remains
+    assert others_queries > cached  # another reader's page is drawn for them
+    assert "Shared record" in others
+
+
+def test_a_kept_record_page_follows_a_change(colombian_user, superuser):
+    record = factories.InitiativeFactory(title="Before the change")
+    client = reader(colombian_user)
+    get(client, record.get_absolute_url())
+
+    record.summary = "A summary written a moment ago"
+    record.save()
+    page, _ = get(client, record.get_absolute_url())
+
+    assert "A summary written a moment ago" in page
+
+
+def test_the_calendar_is_shared_within_a_releasability_only(
+    colombia, colombian_user, brazilian_user
+):
+    factories.AssessmentMeetingFactory(
+        title="Colombian-only meeting", released_to_all=False, released_to=[colombia]
+    )
+    factories.AssessmentMeetingFactory(title="Shared meeting")
+    url = reverse("cooperation:calendar")
+    # Meetings start in a week: possibly next month.
+    week = timezone.localdate() + datetime.timedelta(days=7)
+    url += f"?month={week:%Y-%m}"
+    other_colombian = factories.UserFactory(nation=colombia)
+
+    first, first_queries = get(reader(colombian_user), url)
+    again, again_queries = get(reader(other_colombian), url)
+    brazilian, _ = get(reader(brazilian_user), url)
+
+    assert "Colombian-only meeting" in first
+    assert "Colombian-only meeting" in again
+    assert again_queries < first_queries
+    assert "Colombian-only meeting" not in brazilian
+    assert "Shared meeting" in brazilian

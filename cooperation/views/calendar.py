@@ -27,6 +27,7 @@ from cooperation.services import invitations as invitation_services
 from cooperation.services import series_invitations
 
 from .access import get_meeting_for
+from .common import kept_page
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 FIRST_YEAR, LAST_YEAR = 1970, 2100
@@ -57,7 +58,9 @@ def shift_month(year, month, delta):
 
 @require_GET
 def calendar_month(request):
-    zone = timezone.get_current_timezone()
+    """A month of the meetings released to the reader; its content is kept
+    rendered for a minute, shared by the readers of one releasability, language
+    and time zone (``views.common.kept_page``)."""
     today = timezone.localdate()
     requested = request.GET.get("month")
     parsed = parse_month(requested)
@@ -70,6 +73,19 @@ def calendar_month(request):
             )
         parsed = (today.year, today.month)
     year, month = parsed
+    return kept_page(
+        request,
+        "cooperation/calendar_month.html",
+        lambda: month_context(request.user, year, month, today=today),
+        page={"month_start": datetime.date(year, month, 1)},
+        per_reader=False,
+    )
+
+
+def month_context(user, year, month, *, today):
+    """The month's grid of weeks (Monday first) with the meetings released to
+    ``user`` on the day each starts in the current time zone."""
+    zone = timezone.get_current_timezone()
     weeks = pycalendar.Calendar(firstweekday=pycalendar.MONDAY).monthdatescalendar(
         year, month
     )
@@ -79,7 +95,7 @@ def calendar_month(request):
         last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
     )
     meetings = (
-        AssessmentMeeting.objects.visible_to(request.user)
+        AssessmentMeeting.objects.visible_to(user)
         .filter(starts_at__gte=start, starts_at__lt=end)
         .order_by("starts_at", "pk")
     )
@@ -100,23 +116,18 @@ def calendar_month(request):
         ]
         for week in weeks
     ]
-    month_start = datetime.date(year, month, 1)
-    return render(
-        request,
-        "cooperation/calendar_month.html",
-        {
-            "weeks": grid,
-            "weekdays": [week_day["date"] for week_day in grid[0]],
-            "month_start": month_start,
-            "month_meeting_count": sum(
-                len(day) for date, day in by_day.items() if date.month == month
-            ),
-            "previous_month": shift_month(year, month, -1),
-            "next_month": shift_month(year, month, 1),
-            "this_month": f"{today.year:04d}-{today.month:02d}",
-            "user_zone": timezone.get_current_timezone_name(),
-        },
-    )
+    return {
+        "weeks": grid,
+        "weekdays": [week_day["date"] for week_day in grid[0]],
+        "month_start": datetime.date(year, month, 1),
+        "month_meeting_count": sum(
+            len(day) for date, day in by_day.items() if date.month == month
+        ),
+        "previous_month": shift_month(year, month, -1),
+        "next_month": shift_month(year, month, 1),
+        "this_month": f"{today.year:04d}-{today.month:02d}",
+        "user_zone": timezone.get_current_timezone_name(),
+    }
 
 
 # ------------------------------------------------------------- one meeting

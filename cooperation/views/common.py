@@ -29,7 +29,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from cooperation import page_cache
@@ -342,26 +342,67 @@ def list_content_cache_key(request) -> str | None:
 
 
 def cached_fragment(
-    request, name: str, render_fragment: Callable[[], str], *, per_reader: bool
-) -> str:
-    """The HTML ``render_fragment()`` makes, kept for a minute
-    (``LIST_TABLE_SECONDS``) under ``reader_cache_key``: shared by the readers of
-    one releasability, language and time zone, or (``per_reader``) the reader's
-    own, for content that is (the dashboard). Only for content without a form
-    (no CSRF token) and without what the reader's permissions decide."""
+    request,
+    name: str,
+    template_name: str,
+    context: Callable[[], dict],
+    *,
+    per_reader: bool,
+) -> SafeString:
+    """``template_name`` rendered with ``context()``, kept for a minute
+    (``LIST_TABLE_SECONDS``) under ``reader_cache_key``, the reader's permissions
+    and the page's address: shared by the readers of one releasability, role,
+    language and time zone, or (``per_reader``) the reader's own, for content that
+    is (the dashboard, a page with the reader's own answers or rights). Forms in it
+    carry the reader's own CSRF token and come back to the page
+    (``cooperation.page_cache``)."""
+
+    def draw():
+        return render_to_string(
+            template_name,
+            {**context(), "csrf_token": page_cache.csrf_mark()},
+            request=request,
+        )
+
     reader = reader_cache_key(request)
     if reader is None:
-        return render_fragment()
+        return page_cache.with_request_values(draw(), request)
     bucket = int(time.time()) // LIST_TABLE_SECONDS
     owner = f"user-{request.user.pk}" if per_reader else ""
-    digest = hashlib.sha256(f"{name}|{reader}|{owner}|{bucket}".encode())
+    permissions = "|".join(sorted(request.user.get_all_permissions()))
+    digest = hashlib.sha256(
+        "|".join(
+            [name, reader, owner, str(bucket), permissions, request.get_full_path()]
+        ).encode()
+    )
     key = f"cooperation:fragment:{digest.hexdigest()}"
     html = cache_get(key)
     if html is None:
-        html = render_fragment()
+        html = draw()
         cache_set(key, html, LIST_TABLE_SECONDS)
-    # The template's own escaped output, kept as rendered.
-    return mark_safe(html)  # noqa: S308  # nosec B308 B703
+    return page_cache.with_request_values(html, request)
+
+
+def kept_page(
+    request,
+    template_name: str,
+    context: Callable[[], dict],
+    *,
+    page: dict,
+    per_reader: bool = True,
+) -> HttpResponse:
+    """A record's page whose content (``#content`` of ``template_name``, the
+    ``{% partialdef content inline %}`` of its ``content`` block) is kept by
+    ``cached_fragment``; ``page`` is what the rest of the page (title, breadcrumbs)
+    needs, read on every request (with the access check that found the record)."""
+    content = cached_fragment(
+        request,
+        f"page:{template_name}",
+        f"{template_name}#content",
+        context,
+        per_reader=per_reader,
+    )
+    return render(request, template_name, {**page, "kept_content": content})
 
 
 class AttachedRows(Sequence):

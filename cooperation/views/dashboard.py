@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -23,11 +22,8 @@ def dashboard(request):
     content = cached_fragment(
         request,
         "dashboard",
-        lambda: render_to_string(
-            "cooperation/dashboard_body.html",
-            dashboard_context(request.user),
-            request=request,
-        ),
+        "cooperation/dashboard_body.html",
+        lambda: dashboard_context(request.user),
         per_reader=True,
     )
     return render(request, "cooperation/dashboard.html", {"content": content})

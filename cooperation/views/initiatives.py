@@ -29,6 +29,7 @@ from .common import (
     choice_label,
     export_chunks,
     grouped,
+    kept_page,
     linked,
     list_page,
     nation_names,
@@ -170,8 +171,18 @@ def initiative_list(request):
 
 @require_GET
 def initiative_detail(request, pk):
-    user = request.user
-    initiative = get_initiative_for(user, pk)
+    """An initiative's page; its content is kept rendered for a minute, per reader
+    (``views.common.kept_page``), renewed by any write."""
+    initiative = get_initiative_for(request.user, pk)
+    return kept_page(
+        request,
+        "cooperation/initiative_detail.html",
+        lambda: initiative_page_context(request.user, initiative),
+        page={"initiative": initiative},
+    )
+
+
+def initiative_page_context(user, initiative):
     evaluations = list(
         InitiativeEvaluation.objects.visible_to(user).of_initiative(initiative)
     )
@@ -181,24 +192,20 @@ def initiative_detail(request, pk):
         .select_related("focus_area")
         .by_status()[: DETAIL_RECOMMENDATIONS + 1]
     )
-    return render(
-        request,
-        "cooperation/initiative_detail.html",
-        {
-            "initiative": initiative,
-            "participations": list(
-                Participation.objects.filter(initiative=initiative).lead_first()
-            ),
-            "evaluations": evaluations,
-            "recommendations": recommendations[:DETAIL_RECOMMENDATIONS],
-            "more_recommendations": len(recommendations) > DETAIL_RECOMMENDATIONS,
-            "focus_areas": list(initiative.focus_areas.all()),
-            "released_to": (
-                [] if initiative.released_to_all else list(initiative.released_to.all())
-            ),
-            "documents_section": documents_section(user, initiative),
-        },
-    )
+    return {
+        "initiative": initiative,
+        "participations": list(
+            Participation.objects.filter(initiative=initiative).lead_first()
+        ),
+        "evaluations": evaluations,
+        "recommendations": recommendations[:DETAIL_RECOMMENDATIONS],
+        "more_recommendations": len(recommendations) > DETAIL_RECOMMENDATIONS,
+        "focus_areas": list(initiative.focus_areas.all()),
+        "released_to": (
+            [] if initiative.released_to_all else list(initiative.released_to.all())
+        ),
+        "documents_section": documents_section(user, initiative),
+    }
 
 
 # ------------------------------------------------------------------------ writes

@@ -48,7 +48,7 @@ from cooperation.services import meetings as meeting_services
 from cooperation.services.meetings import CORRECT_MINUTES_PERMISSION, Scope
 
 from .access import get_meeting_for
-from .common import Column, ListSpec, list_page
+from .common import Column, ListSpec, kept_page, list_page
 from .documents import documents_section
 from .records import add_service_error
 
@@ -279,11 +279,14 @@ def meeting_page_context(request, meeting, *, cancel_form=None):
 
 @require_GET
 def meeting_detail(request, pk):
+    """A meeting's page; its content is kept rendered for a minute, per reader
+    (``views.common.kept_page``), renewed by any write."""
     meeting = get_meeting_for(request.user, pk)
-    return render(
+    return kept_page(
         request,
         "cooperation/meeting_detail.html",
-        meeting_page_context(request, meeting),
+        lambda: meeting_page_context(request, meeting),
+        page={"meeting": meeting},
     )
 
 

@@ -1,5 +1,4 @@
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -96,11 +95,8 @@ def nation_detail(request, code):
     content = cached_fragment(
         request,
         f"nation:{nation.pk}",
-        lambda: render_to_string(
-            "cooperation/nation_detail_body.html",
-            nation_detail_context(request.user, nation),
-            request=request,
-        ),
+        "cooperation/nation_detail_body.html",
+        lambda: nation_detail_context(request.user, nation),
         per_reader=False,
     )
     return render(

@@ -1,6 +1,5 @@
 """The regional picture page; ``cooperation.picture`` reads the picture."""
 
-from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -9,9 +8,23 @@ from cooperation.models import Recommendation
 from cooperation.picture import active_focus_areas
 from cooperation.picture import regional_picture as read_picture
 
+from .common import kept_page
+
 
 @require_GET
 def regional_picture(request):
+    """The regional picture; its content is kept rendered for a minute, shared by
+    the readers of one releasability (``views.common.kept_page``)."""
+    return kept_page(
+        request,
+        "cooperation/regional_picture.html",
+        lambda: regional_picture_context(request),
+        page={},
+        per_reader=False,
+    )
+
+
+def regional_picture_context(request):
     today = timezone.localdate()
     focus_areas = active_focus_areas()
     form = RegionalPictureForm(
@@ -28,17 +41,13 @@ def regional_picture(request):
         region=choices.get("region"),
         focus_slug=focus_slug,
     )
-    return render(
-        request,
-        "cooperation/regional_picture.html",
-        {
-            "form": form,
-            "as_of": as_of,
-            "is_today": as_of == today,
-            "focus_slug": focus_slug,
-            "columns": picture.columns,
-            "rows": picture.rows,
-            "assessment_total": picture.assessment_total,
-            "open_statuses": Recommendation.OPEN_STATUSES,
-        },
-    )
+    return {
+        "form": form,
+        "as_of": as_of,
+        "is_today": as_of == today,
+        "focus_slug": focus_slug,
+        "columns": picture.columns,
+        "rows": picture.rows,
+        "assessment_total": picture.assessment_total,
+        "open_statuses": Recommendation.OPEN_STATUSES,
+    }

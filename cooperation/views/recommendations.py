@@ -31,6 +31,7 @@ from .common import (
     ListSpec,
     choice_label,
     export_chunks,
+    kept_page,
     linked,
     list_page,
     nation_names,
@@ -224,11 +225,14 @@ def _detail_context(
 
 @require_GET
 def recommendation_detail(request, reference):
+    """A recommendation's page; its content is kept rendered for a minute, per
+    reader (``views.common.kept_page``), renewed by any write."""
     recommendation = get_recommendation_for(request.user, reference)
-    return render(
+    return kept_page(
         request,
         "cooperation/recommendation_detail.html",
-        _detail_context(request, recommendation),
+        lambda: _detail_context(request, recommendation),
+        page={"recommendation": recommendation},
     )
 
 
