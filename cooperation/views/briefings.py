@@ -31,6 +31,7 @@ from cooperation.services import briefings as briefing_services
 from cooperation.services import meetings as meeting_services
 
 from .access import get_meeting_for
+from .common import kept_page
 
 # The briefings a user's list shows: the latest ones (kept for a week).
 MY_BRIEFINGS = 20
@@ -43,6 +44,10 @@ print_page_csp = csp_override(
 )
 
 
+# The parts of a briefing page kept in the cache: its title and head (the marking
+# of the printed pages) come from the briefing too.
+BRIEFING_PARTS = ("title", "head", "content")
+
 # ------------------------------------------------------------------ meeting
 
 
@@ -53,45 +58,59 @@ def meeting_briefing(request, pk):
     user = request.user
     meeting = get_meeting_for(user, pk)
     may_edit = user.has_perm("cooperation.change_assessmentmeeting")
-    form, conflict, status = None, None, 200
-    if request.method == "POST":
-        if not may_edit:
-            raise PermissionDenied
-        form = BriefingSummaryForm(request.POST, instance=meeting)
-        if form.is_valid():
-            try:
-                meeting_services.meeting_set_briefing_summary(
-                    meeting=meeting,
-                    version=form.posted_version(),
-                    summary=form.cleaned_data["briefing_summary"],
-                    acting_user=user,
-                )
-            except concurrency.EditConflict as error:
-                conflict = concurrency.conflict_context(form, error)
-                meeting.refresh_from_db()
-                status = 409
-            else:
-                messages.success(request, gettext("Briefing summary saved."))
-                return redirect("cooperation:meeting-briefing", pk=meeting.pk)
-        else:
+    if request.method != "POST":
+        # Kept rendered for a minute, shared by the readers of one releasability
+        # and role (``views.common.kept_page``).
+        return kept_page(
+            request,
+            "cooperation/briefing.html",
+            lambda: _meeting_briefing_context(
+                request,
+                meeting,
+                BriefingSummaryForm(instance=meeting) if may_edit else None,
+            ),
+            page={"meeting": meeting},
+            per_reader=False,
+            parts=BRIEFING_PARTS,
+        )
+    if not may_edit:
+        raise PermissionDenied
+    form = BriefingSummaryForm(request.POST, instance=meeting)
+    conflict = None
+    if form.is_valid():
+        try:
+            meeting_services.meeting_set_briefing_summary(
+                meeting=meeting,
+                version=form.posted_version(),
+                summary=form.cleaned_data["briefing_summary"],
+                acting_user=user,
+            )
+        except concurrency.EditConflict as error:
+            conflict = concurrency.conflict_context(form, error)
             meeting.refresh_from_db()
-            status = 400
-    elif may_edit:
-        form = BriefingSummaryForm(instance=meeting)
-    content = briefings.meeting_briefing(user, meeting)
+            status = 409
+        else:
+            messages.success(request, gettext("Briefing summary saved."))
+            return redirect("cooperation:meeting-briefing", pk=meeting.pk)
+    else:
+        meeting.refresh_from_db()
+        status = 400
     return render(
         request,
         "cooperation/briefing.html",
-        {
-            "briefing": content,
-            "meeting": meeting,
-            "summary_form": form,
-            "pdf_url": reverse("cooperation:meeting-briefing-pdf", args=[meeting.pk]),
-            "back_url": meeting.get_absolute_url(),
-            **(conflict or {}),
-        },
+        {**_meeting_briefing_context(request, meeting, form), **(conflict or {})},
         status=status,
     )
+
+
+def _meeting_briefing_context(request, meeting, form):
+    return {
+        "briefing": briefings.meeting_briefing(request.user, meeting),
+        "meeting": meeting,
+        "summary_form": form,
+        "pdf_url": reverse("cooperation:meeting-briefing-pdf", args=[meeting.pk]),
+        "back_url": meeting.get_absolute_url(),
+    }
 
 
 @require_POST
@@ -120,24 +139,34 @@ def _picture_choices(data):
 @require_GET
 def regional_briefing(request):
     """The regional picture's briefing as a print page, for the picture's choices."""
-    form, focus_areas, choices, as_of = _picture_choices(request.GET)
-    content = briefings.regional_briefing(
-        request.user,
-        as_of=as_of,
-        focus_areas=focus_areas,
-        region=choices.get("region"),
-        focus_slug=choices.get("focus_area"),
+    back_url = reverse("cooperation:regional-picture") + (
+        f"?{request.GET.urlencode()}" if request.GET else ""
     )
-    return render(
-        request,
-        "cooperation/briefing.html",
-        {
-            "briefing": content,
+
+    def context():
+        form, focus_areas, choices, as_of = _picture_choices(request.GET)
+        return {
+            "briefing": briefings.regional_briefing(
+                request.user,
+                as_of=as_of,
+                focus_areas=focus_areas,
+                region=choices.get("region"),
+                focus_slug=choices.get("focus_area"),
+            ),
             "picture_form": form,
             "pdf_url": reverse("cooperation:regional-briefing-pdf"),
-            "back_url": reverse("cooperation:regional-picture")
-            + (f"?{request.GET.urlencode()}" if request.GET else ""),
-        },
+            "back_url": back_url,
+        }
+
+    # Kept rendered for a minute, shared by the readers of one releasability and
+    # role (``views.common.kept_page``).
+    return kept_page(
+        request,
+        "cooperation/briefing.html",
+        context,
+        page={"back_url": back_url},
+        per_reader=False,
+        parts=BRIEFING_PARTS,
     )
 
 

@@ -354,33 +354,52 @@ def cached_fragment(
     and the page's address: shared by the readers of one releasability, role,
     language and time zone, or (``per_reader``) the reader's own, for content that
     is (the dashboard, a page with the reader's own answers or rights). Forms in it
-    carry the reader's own CSRF token and come back to the page
-    (``cooperation.page_cache``)."""
+    carry the reader's own CSRF token and come back to the page, styles the
+    response's CSP nonce (``cooperation.page_cache``)."""
+    return cached_fragments(
+        request, name, [template_name], context, per_reader=per_reader
+    )[0]
+
+
+def cached_fragments(
+    request,
+    name: str,
+    template_names: Sequence[str],
+    context: Callable[[], dict],
+    *,
+    per_reader: bool,
+) -> list[SafeString]:
+    """``cached_fragment`` of several templates drawn with one ``context()``."""
 
     def draw():
-        return render_to_string(
-            template_name,
-            {**context(), "csrf_token": page_cache.csrf_mark()},
-            request=request,
-        )
+        values = {
+            **context(),
+            "csrf_token": page_cache.csrf_mark(),
+            "csp_nonce": page_cache.nonce_mark(),
+        }
+        return [
+            render_to_string(template_name, values, request=request)
+            for template_name in template_names
+        ]
 
     reader = reader_cache_key(request)
     if reader is None:
-        return page_cache.with_request_values(draw(), request)
-    bucket = int(time.time()) // LIST_TABLE_SECONDS
-    owner = f"user-{request.user.pk}" if per_reader else ""
-    permissions = "|".join(sorted(request.user.get_all_permissions()))
-    digest = hashlib.sha256(
-        "|".join(
-            [name, reader, owner, str(bucket), permissions, request.get_full_path()]
-        ).encode()
-    )
-    key = f"cooperation:fragment:{digest.hexdigest()}"
-    html = cache_get(key)
-    if html is None:
-        html = draw()
-        cache_set(key, html, LIST_TABLE_SECONDS)
-    return page_cache.with_request_values(html, request)
+        parts = draw()
+    else:
+        bucket = int(time.time()) // LIST_TABLE_SECONDS
+        owner = f"user-{request.user.pk}" if per_reader else ""
+        permissions = "|".join(sorted(request.user.get_all_permissions()))
+        digest = hashlib.sha256(
+            "|".join(
+                [name, reader, owner, str(bucket), permissions, request.get_full_path()]
+            ).encode()
+        )
+        key = f"cooperation:fragment:{digest.hexdigest()}"
+        parts = cache_get(key)
+        if parts is None:
+            parts = draw()
+            cache_set(key, parts, LIST_TABLE_SECONDS)
+    return [page_cache.with_request_values(html, request) for html in parts]
 
 
 def kept_page(
@@ -390,19 +409,31 @@ def kept_page(
     *,
     page: dict,
     per_reader: bool = True,
+    parts: Sequence[str] = ("content",),
+    status: int = 200,
 ) -> HttpResponse:
-    """A record's page whose content (``#content`` of ``template_name``, the
-    ``{% partialdef content inline %}`` of its ``content`` block) is kept by
-    ``cached_fragment``; ``page`` is what the rest of the page (title, breadcrumbs)
-    needs, read on every request (with the access check that found the record)."""
-    content = cached_fragment(
+    """A record's page whose content is kept by ``cached_fragment``: each of
+    ``parts``, a ``{% partialdef <part> inline %}`` of ``template_name`` (the
+    ``content`` block's, and the title's or head's when they need the content's
+    data), given to the page as ``kept_<part>``. ``page`` is what the rest of the
+    page (title, breadcrumbs) needs, read on every request with the access check
+    that found the record."""
+    kept = cached_fragments(
         request,
         f"page:{template_name}",
-        f"{template_name}#content",
+        [f"{template_name}#{part}" for part in parts],
         context,
         per_reader=per_reader,
     )
-    return render(request, template_name, {**page, "kept_content": content})
+    return render(
+        request,
+        template_name,
+        {
+            **page,
+            **{f"kept_{part}": html for part, html in zip(parts, kept, strict=True)},
+        },
+        status=status,
+    )
 
 
 class AttachedRows(Sequence):
