@@ -44,6 +44,7 @@ from django.urls import include, reverse
 from django.urls import path as route
 from django.utils import timezone
 
+from cooperation import counts
 from cooperation.forms.meetings import MeetingForm
 from cooperation.models import (
     AssessmentMeeting,
@@ -1017,15 +1018,19 @@ def test_the_meeting_page_offers_no_answer_buttons_once_the_meeting_is_over(
     assert rsvp not in content
     assert "This meeting is over; answers can no longer be given or changed." in content
     # Answers close at the start: a meeting under way offers none either.
+    # Writes that send no signal announce themselves (``cooperation.counts``): the
+    # pages kept in the cache are drawn again.
     AssessmentMeeting.objects.filter(pk=meeting.pk).update(
         ends_at=timezone.now() + datetime.timedelta(hours=1)
     )
+    counts.data_changed()
     content = signed_in.get(meeting.get_absolute_url()).content.decode()
     assert rsvp not in content
     assert "This meeting has started; answers can no longer be given" in content
     AssessmentMeeting.objects.filter(pk=meeting.pk).update(
         starts_at=timezone.now() + datetime.timedelta(minutes=30)
     )
+    counts.data_changed()
     assert rsvp in signed_in.get(meeting.get_absolute_url()).content.decode()
 
 
