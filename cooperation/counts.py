@@ -13,7 +13,8 @@ changes, so they are computed once and kept in Django's cache until then.
   (save, delete, many-to-many change, through the ORM's signals) replaces it, both
   at once and again when the transaction commits, so no count computed before a
   change is read after it. Bulk writes that send no signals (``bulk_create``,
-  ``QuerySet.update``) call :func:`data_changed` themselves, as the seed commands do.
+  ``QuerySet.update``) call :func:`records_changed` themselves (the seed commands, outside any
+  transaction, :func:`data_changed`).
 - Entries also expire after ``COUNT_CACHE_SECONDS`` as a backstop.
 
 With several processes (gunicorn workers, app servers) the cache must be shared
@@ -223,11 +224,18 @@ def cached_value(kind, *parts, compute, tokens=()):
 _IGNORED_MODELS = {"usersession", "briefing"}
 
 
+def records_changed(using=None):
+    """Announce a write that sends no model signal (``bulk_create``,
+    ``QuerySet.update``): what was kept under the current generation is forgotten,
+    at once and again when the transaction commits."""
+    data_changed()
+    transaction.on_commit(data_changed, using=using)
+
+
 def _on_write(sender, **kwargs):
     if kwargs.get("update_fields") == frozenset({"last_login"}):
         return  # a sign-in
-    data_changed()
-    transaction.on_commit(data_changed, using=kwargs.get("using"))
+    records_changed(using=kwargs.get("using"))
 
 
 def connect():

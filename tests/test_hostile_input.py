@@ -1023,14 +1023,14 @@ def test_the_meeting_page_offers_no_answer_buttons_once_the_meeting_is_over(
     AssessmentMeeting.objects.filter(pk=meeting.pk).update(
         ends_at=timezone.now() + datetime.timedelta(hours=1)
     )
-    counts.data_changed()
+    counts.records_changed()
     content = signed_in.get(meeting.get_absolute_url()).content.decode()
     assert rsvp not in content
     assert "This meeting has started; answers can no longer be given" in content
     AssessmentMeeting.objects.filter(pk=meeting.pk).update(
         starts_at=timezone.now() + datetime.timedelta(minutes=30)
     )
-    counts.data_changed()
+    counts.records_changed()
     assert rsvp in signed_in.get(meeting.get_absolute_url()).content.decode()
 
 

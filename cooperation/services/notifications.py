@@ -512,6 +512,7 @@ def recommendation_follow(
             [Follow(user=acting_user, recommendation=recommendation)],
             ignore_conflicts=True,
         )
+        counts.records_changed()  # the page kept for the reader shows "Unfollow"
     else:
         Follow.objects.filter(user=acting_user, recommendation=recommendation).delete()
     return follow
