@@ -315,6 +315,24 @@ def test_a_csv_of_120_rows_runs_the_queries_of_one_of_12(reader_client, world, n
 
 
 @pytest.mark.parametrize("name", LISTS)
+def test_a_csv_is_sent_in_pieces_of_rows(reader_client, world, name, monkeypatch):
+    """A write to the client per piece of rows, not per row (each is a system call
+    under gunicorn) and not the whole file at once (it is never held in memory)."""
+    from cooperation.views import common
+
+    monkeypatch.setattr(common, "CSV_ROWS_PER_PIECE", 5)
+    case = LISTS[name]
+    build(case, world, 12)
+    response = reader_client.get(case.url, {"format": "csv"})
+    pieces = [piece.decode() for piece in response.streaming_content]
+
+    assert len(csv_rows("".join(pieces))) == 12
+    assert len(pieces) == 3  # 5 + 5 + 2 rows, the header with the first
+    assert pieces[0].startswith("\ufeff")
+    assert [piece.count("\n") for piece in pieces] == [6, 5, 2]
+
+
+@pytest.mark.parametrize("name", LISTS)
 def test_search_finds_only_records_released_to_the_reader(reader_client, world, name):
     case = LISTS[name]
     build(case, world, VISIBLE)

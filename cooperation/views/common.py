@@ -16,6 +16,7 @@ related rows are read once per chunk, as tuples.
 import csv
 import functools
 import hashlib
+import io
 import itertools
 import time
 from collections import defaultdict
@@ -135,21 +136,26 @@ def safe_cell(value):
     return text
 
 
-class _Echo:
-    def write(self, value):
-        return value
+# Rows of a CSV export sent as one piece: one write to the client per piece rather
+# than per row (measured: a 20,009-row export under gunicorn took 4.2 s row by row).
+CSV_ROWS_PER_PIECE = 500
 
 
 def csv_response(
     *, filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]
 ) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
     def stream():
-        yield "\ufeff"  # BOM, so spreadsheet programs read UTF-8 accents right
-        yield writer.writerow([str(label) for label in header])
-        for row in rows:
-            yield writer.writerow([safe_cell(cell) for cell in row])
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")  # BOM, so spreadsheet programs read UTF-8 accents right
+        writer.writerow([str(label) for label in header])
+        for piece in itertools.batched(rows, CSV_ROWS_PER_PIECE):
+            writer.writerows([safe_cell(cell) for cell in row] for row in piece)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        if buffer.tell():
+            yield buffer.getvalue()  # the header of an empty export
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
@@ -324,23 +330,6 @@ def filter_form_cache_key(request) -> str | None:
 LIST_TABLE_SECONDS = 60
 
 
-def list_content_cache_key(request) -> str | None:
-    """What a list's rendered content (filter form, table or empty state) depends
-    on beyond the filter form's key: the minute (``LIST_TABLE_SECONDS``), the
-    reader's permissions (the links to create a record) and, for "mine", the reader
-    themself. Readers of one nation and role share it. None: draw it every time."""
-    filter_key = filter_form_cache_key(request)
-    if filter_key is None:
-        return None
-    bucket = int(time.time()) // LIST_TABLE_SECONDS
-    mine = f"user-{request.user.pk}" if request.GET.get("mine") else ""
-    permissions = "|".join(sorted(request.user.get_all_permissions()))
-    digest = hashlib.sha256(
-        f"{filter_key}|{bucket}|{mine}|{permissions}".encode()
-    ).hexdigest()
-    return f"cooperation:list:{digest}"
-
-
 def cached_fragment(
     request,
     name: str,
@@ -410,7 +399,6 @@ def kept_page(
     page: dict,
     per_reader: bool = True,
     parts: Sequence[str] = ("content",),
-    status: int = 200,
 ) -> HttpResponse:
     """A record's page whose content is kept by ``cached_fragment``: each of
     ``parts``, a ``{% partialdef <part> inline %}`` of ``template_name`` (the
@@ -432,7 +420,6 @@ def kept_page(
             **page,
             **{f"kept_{part}": html for part, html in zip(parts, kept, strict=True)},
         },
-        status=status,
     )
 
 
@@ -461,22 +448,20 @@ def list_page(request, spec: ListSpec) -> HttpResponse:
     its rows as CSV (``?format=csv``).
 
     The list's content (``#list_content`` of its template: the filter form, then
-    the table or what says it is empty) is kept rendered for a minute under
-    ``list_content_cache_key``: the next reader of the same releasability, role,
+    the table or what says it is empty) is kept rendered for a minute
+    (``cached_fragment``): the next reader of the same releasability, role,
     language, time zone and address reads it from the cache, without a query."""
     if request.GET.get("format") == "csv":
         return _list_export(request, spec)
-    content_key = list_content_cache_key(request)
-    content = cache_get(content_key) if content_key else None
-    if content is None:
-        content = _list_content(request, spec)
-        if content_key:
-            cache_set(content_key, content, LIST_TABLE_SECONDS)
-    return render(
+    content = cached_fragment(
         request,
-        spec.template,
-        {"list_content": page_cache.with_request_values(content, request)},
+        "list",
+        f"{spec.template}#list_content",
+        lambda: _list_context(request, spec),
+        # "Mine" is the reader's own.
+        per_reader=bool(request.GET.get("mine")),
     )
+    return render(request, spec.template, {"list_content": content})
 
 
 def _list_rows(request, spec: ListSpec, *, exporting: bool):
@@ -525,31 +510,23 @@ def _list_export(request, spec: ListSpec) -> HttpResponse:
     )
 
 
-def _list_content(request, spec: ListSpec) -> str:
-    """``#list_content`` of the list's template, the CSRF token and the page's
-    address left as marks (``cooperation.page_cache``)."""
+def _list_context(request, spec: ListSpec) -> dict:
+    """What ``#list_content`` of the list's template shows."""
     filterset, rows, current_sort, attach = _list_rows(request, spec, exporting=False)
     paginator = KeysFirstPaginator(rows, PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     if attach is not None:
         # Read (and completed) when the table is drawn.
         page.object_list = AttachedRows(page.object_list, attach)
-    return render_to_string(
-        f"{spec.template}#list_content",
-        {
-            "filter": filterset,
-            "page_obj": page,
-            "object_list": page.object_list,
-            "table_columns": spec.table_columns,
-            "current_sort": current_sort,
-            "filter_cache_key": filter_form_cache_key(request),
-            "is_filtered": any(
-                value
-                for name, value in request.GET.items()
-                if name not in {"page", "sort"}
-            ),
-            "csrf_token": page_cache.csrf_mark(),
-            **(spec.context(request) if spec.context else {}),
-        },
-        request,
-    )
+    return {
+        "filter": filterset,
+        "page_obj": page,
+        "object_list": page.object_list,
+        "table_columns": spec.table_columns,
+        "current_sort": current_sort,
+        "filter_cache_key": filter_form_cache_key(request),
+        "is_filtered": any(
+            value for name, value in request.GET.items() if name not in {"page", "sort"}
+        ),
+        **(spec.context(request) if spec.context else {}),
+    }
