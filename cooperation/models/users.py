@@ -92,7 +92,13 @@ class User(AbstractUser):
         ]
 
     def __str__(self):
-        return self.get_full_name() or self.username
+        return self.display_name(self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def display_name(first_name, last_name, username):
+        """How a user is named (``str(user)``): their full name, else their username;
+        for rows read as values (a large export names thousands of owners)."""
+        return f"{first_name} {last_name}".strip() or username
 
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):

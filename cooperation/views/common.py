@@ -221,8 +221,10 @@ def owner_names(objects):
     """``{pk: name}`` of the users who own ``objects`` (by their ``owner_id``), as
     ``str(user)`` shows them; one query for the distinct owners of a chunk."""
     owners = {obj.owner_id for obj in objects}
-    users = User.objects.only("username", "first_name", "last_name")
-    return {pk: str(user) for pk, user in users.in_bulk(owners).items()}
+    rows = User.objects.filter(pk__in=owners).values_list(
+        "pk", "first_name", "last_name", "username"
+    )
+    return {pk: User.display_name(*names) for pk, *names in rows}
 
 
 def nation_names(queryset):
