@@ -1840,3 +1840,14 @@ def test_form_reports_a_week_of_the_month_without_a_weekday():
         created_by=factories.UserFactory(), week_of_month=1, weekday=None
     )
     assert_constraint_reports(series, "series_week_of_month_and_weekday")
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [("Ana", "Gómez", "Ana Gómez"), ("", "Gómez", "Gómez"), ("", "", "agomez")],
+)
+def test_a_user_is_named_by_their_full_name_else_their_username(first, last, expected):
+    """``str(user)`` and the name a CSV export reads from values are the same."""
+    user = User(username="agomez", first_name=first, last_name=last)
+    assert str(user) == expected
+    assert User.display_name(first, last, "agomez") == expected
