@@ -12,6 +12,10 @@ GUNICORN_KEEPALIVE   seconds an idle keep-alive connection is held (default 5)
 GUNICORN_MAX_REQUESTS / GUNICORN_MAX_REQUESTS_JITTER  a worker is replaced after
                      about this many requests (default 1000, spread by up to 100;
                      0: never)
+GUNICORN_PRELOAD     1 (default): load the portal once in the master and fork the
+                     workers from it, warmed up (portal/warmup.py), so a replaced
+                     worker answers at once; 0: each worker loads it itself. With
+                     preloading, a code change needs a restart, not a HUP.
 GUNICORN_ACCESS_LOG  where the access log goes: "-" standard output (default), a
                      file path, or empty for none
 GUNICORN_FORWARDED_ALLOW_IPS  proxies trusted for X-Forwarded-* (default 127.0.0.1)
@@ -53,12 +57,21 @@ threads = _int("GUNICORN_THREADS", 4)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# The portal is loaded once, in the master, and warmed up there (when_ready below);
+# every worker is a fork of it. Nothing in the master opens a database or cache
+# connection (warm_up closes any), so each worker still opens its own pool after
+# the fork and never shares a connection with another process.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1").strip().lower() not in {
+    "0",
+    "false",
+    "no",
+    "off",
+}
 # Restart each worker after about a thousand requests (spread, so that they do not all
-# restart together), which bounds any slow memory growth.
+# restart together), which bounds any slow memory growth. With preload_app a new
+# worker costs a fork, not a second of imports and cold first requests.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
-# No preload_app: each worker imports Django itself and opens its own database pool
-# after the fork, never sharing a connection with another process.
 
 # gunicorn's "-": standard output; its own errors go to standard error.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-").strip() or None
@@ -88,6 +101,21 @@ else:
 # declined one, benoitc/gunicorn#825): Response.default_headers always writes it.
 # This file runs in the master before the workers are forked, so they all inherit the
 # change. (HTTP/2, not enabled here, adds its own in gunicorn/http2/response.py.)
+def when_ready(server):
+    """In the master, once the portal is loaded and before any worker is forked."""
+    if preload_app:
+        from portal.warmup import warm_up
+
+        warm_up()
+
+
+def post_fork(server, worker):
+    """In each new worker: collect garbage again (``warm_up`` froze the master's)."""
+    import gc
+
+    gc.enable()
+
+
 def _default_headers_without_server(response):
     return [
         line
