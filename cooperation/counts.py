@@ -146,6 +146,20 @@ def cache_set(key, value, timeout):
         _cache_call("set", key, value, timeout)
 
 
+def cache_add(key, value, timeout):
+    """``cache.add(key, ...)``: True when this call stored it; False when the key
+    was there already or the cache does not answer."""
+    try:
+        return bool(_cache_call("add", key, value, timeout))
+    except _Unavailable:
+        return False
+
+
+def cache_delete(key):
+    with contextlib.suppress(_Unavailable):
+        _cache_call("delete", key)
+
+
 def generation():
     """The current data generation (a token that any write replaces)."""
     value = token(GENERATION_KEY)

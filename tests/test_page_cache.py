@@ -133,6 +133,80 @@ def test_a_kept_table_is_at_most_a_minute_old(records, colombian_user, monkeypat
     assert later > cached  # drawn again: the rows are read
 
 
+class Drawer:
+    """A ``draw`` for ``common.kept`` that says how often it was called."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        return [f"drawing {self.calls}"]
+
+
+def test_one_request_draws_a_minute_old_part_again_while_others_get_the_kept_one(
+    monkeypatch,
+):
+    from django.core.cache import cache
+
+    key = "cooperation:fragment:test-dogpile"
+    now = time.time()
+    monkeypatch.setattr(common.time, "time", lambda: now)
+    draw = Drawer()
+    assert common.kept(key, draw) == ["drawing 1"]
+    assert common.kept(key, draw) == ["drawing 1"]
+    assert draw.calls == 1
+
+    monkeypatch.setattr(common.time, "time", lambda: now + 61)
+    # Another request is drawing it again: this one is given the kept part.
+    assert cache.add(f"{key}:redraw", 1, 10)
+    assert common.kept(key, draw) == ["drawing 1"]
+    assert draw.calls == 1
+    cache.delete(f"{key}:redraw")
+
+    # No one is: this request draws it, and releases the redraw for the next minute.
+    assert common.kept(key, draw) == ["drawing 2"]
+    assert common.kept(key, draw) == ["drawing 2"]
+    assert draw.calls == 2
+    assert cache.get(f"{key}:redraw") is None
+
+
+def test_a_failed_redraw_leaves_the_kept_part_and_the_next_minute_draws(monkeypatch):
+    key = "cooperation:fragment:test-failed-redraw"
+    now = time.time()
+    monkeypatch.setattr(common.time, "time", lambda: now)
+    common.kept(key, Drawer())
+    monkeypatch.setattr(common.time, "time", lambda: now + 61)
+
+    def fails():
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        common.kept(key, fails)
+    # While the failed draw's claim lasts, the others still get the kept part.
+    assert common.kept(key, fails) == ["drawing 1"]
+    # The kept part itself is gone a few seconds later: every request draws.
+    monkeypatch.setattr(common.time, "time", lambda: now + 60 + 11)
+    assert common.kept(key, Drawer()) == ["drawing 1"]
+    assert common.kept(key, fails) == ["drawing 1"]
+
+
+def test_parts_drawn_at_different_times_expire_at_different_times(monkeypatch):
+    now = time.time()
+    monkeypatch.setattr(common.time, "time", lambda: now)
+    early = Drawer()
+    common.kept("cooperation:fragment:test-early", early)
+    monkeypatch.setattr(common.time, "time", lambda: now + 30)
+    late = Drawer()
+    common.kept("cooperation:fragment:test-late", late)
+
+    monkeypatch.setattr(common.time, "time", lambda: now + 61)
+    common.kept("cooperation:fragment:test-early", early)
+    common.kept("cooperation:fragment:test-late", late)
+
+    assert (early.calls, late.calls) == (2, 1)
+
+
 def test_without_a_cache_the_lists_are_drawn_every_time(
     records, colombian_user, monkeypatch
 ):

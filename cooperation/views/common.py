@@ -34,7 +34,14 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from cooperation import page_cache
-from cooperation.counts import cache_get, cache_set, cached_count, current_generation
+from cooperation.counts import (
+    cache_add,
+    cache_delete,
+    cache_get,
+    cache_set,
+    cached_count,
+    current_generation,
+)
 from cooperation.models import User
 from cooperation.models.base import VIEW_ALL_PERMISSION
 
@@ -377,20 +384,43 @@ def cached_fragments(
     if reader is None:
         parts = draw()
     else:
-        bucket = int(time.time()) // LIST_TABLE_SECONDS
         owner = f"user-{request.user.pk}" if per_reader else ""
         permissions = "|".join(sorted(request.user.get_all_permissions()))
         digest = hashlib.sha256(
             "|".join(
-                [name, reader, owner, str(bucket), permissions, request.get_full_path()]
+                [name, reader, owner, permissions, request.get_full_path()]
             ).encode()
         )
-        key = f"cooperation:fragment:{digest.hexdigest()}"
-        parts = cache_get(key)
-        if parts is None:
-            parts = draw()
-            cache_set(key, parts, LIST_TABLE_SECONDS)
+        parts = kept(f"cooperation:fragment:{digest.hexdigest()}", draw)
     return [page_cache.with_request_values(html, request) for html in parts]
+
+
+# How long the other readers may still be given a part a minute old while one
+# request draws it again (``kept``); a draw that fails lets the next one try after it.
+REDRAW_LOCK_SECONDS = 10
+
+
+def kept(key: str, draw: Callable[[], list]) -> list:
+    """What ``draw()`` returned, kept under ``key`` (which names the data
+    generation, so any write means a new key) and drawn again once it is a minute
+    old (``LIST_TABLE_SECONDS``).
+
+    When it is, one request draws it again while the others, rather than all
+    drawing the same page at once, are still given the kept one, for the seconds
+    that draw takes. Each part's minute starts when it is drawn, so the parts of
+    all pages do not expire together."""
+    now = time.time()
+    entry = cache_get(key)
+    if entry is not None:
+        drawn_at, parts = entry
+        fresh = now - drawn_at < LIST_TABLE_SECONDS
+        if fresh or not cache_add(f"{key}:redraw", 1, REDRAW_LOCK_SECONDS):
+            return parts
+    parts = draw()
+    cache_set(key, (now, parts), LIST_TABLE_SECONDS + REDRAW_LOCK_SECONDS)
+    if entry is not None:
+        cache_delete(f"{key}:redraw")
+    return parts
 
 
 def kept_page(
