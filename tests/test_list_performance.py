@@ -381,3 +381,36 @@ def test_the_recommendation_csv_reads_progress_and_names_from_the_rows(
     assert second["Released to"] == "Colombia"
     assert first["Owner"] == str(world["owners"][0])
     assert first["Focus area"] == FocusArea.objects.get(slug="area-0").name
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[], [0], [3, 1, 3], [10**30, -(10**30), 2]],
+    ids=["none", "missing", "repeated", "beyond-any-column"],
+)
+def test_any_of_finds_what_in_finds(world, values):
+    """``__any_of`` (one array on PostgreSQL) answers as ``__in`` does."""
+    build_recommendations(3, world)
+    keys = list(Recommendation.objects.values_list("pk", flat=True)[:3])
+    values = [keys[value - 1] if 0 < value <= len(keys) else value for value in values]
+
+    found = set(Recommendation.objects.filter(pk__any_of=values))
+
+    assert found == set(Recommendation.objects.filter(pk__in=values))
+
+
+def test_any_of_sends_a_long_list_as_one_array_on_postgresql(world):
+    build_recommendations(3, world)
+    keys = list(range(1, 2001))
+
+    with CaptureQueriesContext(connection) as queries:
+        count = len(Recommendation.objects.filter(pk__any_of=keys))
+
+    assert count == Recommendation.objects.filter(pk__in=keys).count()
+    sql = queries.captured_queries[0]["sql"]
+    if connection.vendor == "postgresql":
+        # One parameter, not two thousand placeholders for the driver to convert.
+        assert "= ANY(" in sql
+        assert " IN (" not in sql
+    else:
+        assert " IN (" in sql

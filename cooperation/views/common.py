@@ -217,9 +217,9 @@ def linked(field, keys, names):
     through = field.remote_field.through
     source = through._meta.get_field(field.m2m_field_name()).attname
     target = through._meta.get_field(field.m2m_reverse_field_name()).attname
-    pairs = through.objects.filter(**{f"{source}__in": keys}).values_list(
-        source, target
-    )
+    pairs = through.objects.filter(
+        **{f"{field.m2m_field_name()}__pk__any_of": keys}
+    ).values_list(source, target)
     groups = grouped((key, names[target_pk]) for key, target_pk in pairs)
     return {key: [name for _, name in sorted(values)] for key, values in groups.items()}
 
@@ -228,7 +228,7 @@ def owner_names(objects):
     """``{pk: name}`` of the users who own ``objects`` (by their ``owner_id``), as
     ``str(user)`` shows them; one query for the distinct owners of a chunk."""
     owners = {obj.owner_id for obj in objects}
-    rows = User.objects.filter(pk__in=owners).values_list(
+    rows = User.objects.filter(pk__any_of=list(owners)).values_list(
         "pk", "first_name", "last_name", "username"
     )
     return {pk: User.display_name(*names) for pk, *names in rows}
