@@ -10,12 +10,21 @@ replacement used to cost every request in flight behind it a stall of hundreds o
 milliseconds (measured in ``make bench``: the p99 of even ``/healthz``).
 
 Nothing here may open a connection to the database or the cache: a socket opened in
-the master would be shared by every worker forked from it. :func:`warm_up` checks
-that and closes whatever a hook opened regardless.
+the master would be shared by every worker forked from it. :func:`warm_up` closes
+whatever was opened regardless.
+
+Measured with one worker replaced every five requests: a new worker's first request
+took 1.2-1.4 s without the preload, about 100 ms with the preload alone, and about
+65 ms once the cache and pool client libraries (imported by Django on the first
+connection) were imported here too. A leaving worker ends through :func:`leave`.
 """
 
+import contextlib
 import gc
+import importlib
 import logging
+import os
+import sys
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -60,13 +69,36 @@ def compile_templates():
 
 
 def load_translations():
-    """Read the message catalogues of every language the portal speaks."""
+    """Read the message catalogues of every language the portal speaks, and build
+    the URL reversing tables, which Django keeps per language."""
     from django.conf import settings
+    from django.urls import get_resolver
     from django.utils import translation
 
+    resolver = get_resolver()
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             translation.gettext("Dashboard")
+            resolver.reverse_dict  # noqa: B018 - built on first use
+            resolver.app_dict  # noqa: B018
+            resolver.namespace_dict  # noqa: B018
+
+
+def import_clients():
+    """Import the client libraries Django imports on the first connection only."""
+    from django.conf import settings
+
+    wanted = []
+    if any("redis" in cache["BACKEND"].lower() for cache in settings.CACHES.values()):
+        wanted.append("redis")
+    if any(
+        database.get("OPTIONS", {}).get("pool")
+        for database in settings.DATABASES.values()
+    ):
+        wanted.append("psycopg_pool")
+    for name in wanted:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
 
 
 def close_connections():
@@ -86,10 +118,9 @@ def warm_up():
     """Load in this (the master) process what each worker would load on its own."""
     from django.urls import get_resolver
 
-    resolver = get_resolver()
-    resolver.url_patterns  # noqa: B018 - imports every view module
-    resolver.reverse_dict  # noqa: B018 - builds the reverse lookup tables
+    get_resolver().url_patterns  # noqa: B018 - imports every view module
     load_translations()
+    import_clients()
     compiled = compile_templates()
     close_connections()
     # Objects made so far are never collected: the collector would otherwise touch
@@ -99,3 +130,18 @@ def warm_up():
         "Warmed up before forking the workers: %d templates compiled.", compiled
     )
     return compiled
+
+
+def leave():
+    """End this worker without the interpreter's teardown.
+
+    A worker forked from the warmed master shares its memory until it writes to
+    it. Python's teardown decrements the reference count of every object, which
+    copies every shared page and, measured, stalled the other workers' requests
+    for up to 200 ms each time a worker was replaced. The connections are closed
+    properly first and the logs flushed; nothing else is left to do."""
+    close_connections()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
