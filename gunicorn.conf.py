@@ -103,10 +103,7 @@ else:
     control_socket_disable = True
 
 
-# No "Server: gunicorn" header. Gunicorn has no setting for it (its maintainers
-# declined one, benoitc/gunicorn#825): Response.default_headers always writes it.
-# This file runs in the master before the workers are forked, so they all inherit the
-# change. (HTTP/2, not enabled here, adds its own in gunicorn/http2/response.py.)
+# Server hooks: the warm-up before the fork and a quick exit (portal/warmup.py).
 def when_ready(server):
     """In the master, once the portal is loaded and before any worker is forked."""
     if preload_app:
@@ -129,6 +126,10 @@ def worker_exit(server, worker):
         leave()
 
 
+# No "Server: gunicorn" header. Gunicorn has no setting for it (its maintainers
+# declined one, benoitc/gunicorn#825): Response.default_headers always writes it.
+# This file runs in the master before the workers are forked, so they all inherit the
+# change. (HTTP/2, not enabled here, adds its own in gunicorn/http2/response.py.)
 def _default_headers_without_server(response):
     return [
         line

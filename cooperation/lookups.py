@@ -17,19 +17,23 @@ class IntegerFieldIn(In):
     """``__in`` that leaves out the values the column cannot hold: they match no
     row, as with Django's own integer ``exact``."""
 
-    def process_rhs(self, compiler, connection):
-        if not self.rhs_is_direct_value():
-            return super().process_rhs(compiler, connection)
+    def holdable(self, values, connection):
+        """``values`` without the integers the column cannot hold."""
         low, high = connection.ops.integer_field_range(
             self.lhs.output_field.get_internal_type()
         )
-        given = self.rhs
-        self.rhs = [
+        return [
             value
-            for value in given
+            for value in values
             if not isinstance(value, int)
             or ((low is None or value >= low) and (high is None or value <= high))
         ]
+
+    def process_rhs(self, compiler, connection):
+        if not self.rhs_is_direct_value():
+            return super().process_rhs(compiler, connection)
+        given = self.rhs
+        self.rhs = self.holdable(given, connection)
         try:
             return super().process_rhs(compiler, connection)
         finally:
@@ -46,20 +50,16 @@ class IntegerFieldAnyOf(IntegerFieldIn):
     lookup_name = "any_of"
 
     def get_prep_lookup(self):
-        if all(type(value) is int for value in self.rhs):
+        # Plain integers need no conversion (Django's would cost more than the rest).
+        if self.rhs_is_direct_value() and all(type(v) is int for v in self.rhs):
             return list(dict.fromkeys(self.rhs))
         return super().get_prep_lookup()
 
     def as_postgresql(self, compiler, connection):
         if not self.rhs_is_direct_value():
             return self.as_sql(compiler, connection)
-        low, high = connection.ops.integer_field_range(
-            self.lhs.output_field.get_internal_type()
-        )
         values = [
-            value
-            for value in self.rhs
-            if (low is None or value >= low) and (high is None or value <= high)
+            value for value in self.holdable(self.rhs, connection) if value is not None
         ]
         lhs, lhs_params = self.process_lhs(compiler, connection)
         return f"{lhs} = ANY(%s)", (*lhs_params, values)

@@ -385,18 +385,31 @@ def test_the_recommendation_csv_reads_progress_and_names_from_the_rows(
 
 @pytest.mark.parametrize(
     "values",
-    [[], [0], [3, 1, 3], [10**30, -(10**30), 2]],
-    ids=["none", "missing", "repeated", "beyond-any-column"],
+    [[], [0], [3, 1, 3], [10**30, -(10**30), 2], [None, 1]],
+    ids=["none", "missing", "repeated", "beyond-any-column", "null"],
 )
 def test_any_of_finds_what_in_finds(world, values):
     """``__any_of`` (one array on PostgreSQL) answers as ``__in`` does."""
     build_recommendations(3, world)
     keys = list(Recommendation.objects.values_list("pk", flat=True)[:3])
-    values = [keys[value - 1] if 0 < value <= len(keys) else value for value in values]
+    values = [
+        keys[value - 1] if value is not None and 0 < value <= len(keys) else value
+        for value in values
+    ]
 
     found = set(Recommendation.objects.filter(pk__any_of=values))
 
     assert found == set(Recommendation.objects.filter(pk__in=values))
+
+
+def test_any_of_takes_a_subquery_as_in_does(world):
+    build_recommendations(3, world)
+    chosen = Recommendation.objects.order_by("pk").values("pk")[:2]
+
+    found = set(Recommendation.objects.filter(pk__any_of=chosen))
+
+    assert found == set(Recommendation.objects.filter(pk__in=chosen))
+    assert len(found) == 2
 
 
 def test_any_of_sends_a_long_list_as_one_array_on_postgresql(world):
