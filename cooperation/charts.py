@@ -298,37 +298,26 @@ class Sparkline:
     @functools.cached_property
     def svg(self):
         """The drawing (its text alternative as its title), built here rather than
-        in a template: the picture draws hundreds, each twice (table and cards)."""
-        width, height = self.width, self.height
-        grid = format_html_join(
-            "",
-            '<line x1="2" x2="{}" y1="{}" y2="{}" stroke="#fff"/>',
-            ((width - 2, f"{y:.1f}", f"{y:.1f}") for y in self.grid),
-        )
+        in a template: the picture draws hundreds, each twice (table and cards).
+        Kept small for that reason: the background and the level lines are the
+        page's one ``sparkline_grid()``, the line's and the dot's strokes are the
+        ``.sparkline`` rules of ``portal.css``."""
         line = (
-            format_html(
-                '<polyline points="{}" fill="none" stroke="#495057" '
-                'stroke-width="1.75" stroke-linejoin="round" stroke-linecap="round"/>',
-                self.polyline,
-            )
+            format_html('<polyline points="{}"/>', self.polyline)
             if len(self.points) > 1
             else ""
         )
         last_x, last_y = self.last_point
         return format_html(
-            '<svg class="d-block" width="{}" height="{}" viewBox="0 0 {} {}" '
+            '<svg class="d-block sparkline" width="{}" height="{}" viewBox="0 0 {} {}" '
             'aria-hidden="true" focusable="false"><title>{}</title>'
-            '<rect width="{}" height="{}" rx="3" fill="#f1f3f5"/>{}{}'
-            '<circle cx="{}" cy="{}" r="3.5" fill="{}" stroke="#212529" '
-            'stroke-width="1"/></svg>',
-            width,
-            height,
-            width,
-            height,
+            '<use href="#{}"/>{}<circle cx="{}" cy="{}" r="3.5" fill="{}"/></svg>',
+            self.width,
+            self.height,
+            self.width,
+            self.height,
             self.text,
-            width,
-            height,
-            grid,
+            SPARK_GRID_ID,
             line,
             f"{last_x:.1f}",
             f"{last_y:.1f}",
@@ -351,6 +340,31 @@ class Sparkline:
 
 
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_SLOTS = 96, 24, 6
+# The element every sparkline of a page draws first (``<use>``): see sparkline_grid.
+SPARK_GRID_ID = "sparkline-grid"
+
+
+def sparkline_grid(*, width=SPARK_WIDTH, height=SPARK_HEIGHT):
+    """What every sparkline of a page draws behind its line: a light background
+    and one white line per threat level. Put once on a page that shows sparklines,
+    where each draws it by reference, rather than repeated in each of hundreds."""
+    grid = format_html_join(
+        "",
+        '<line x1="2" x2="{}" y1="{}" y2="{}"/>',
+        (
+            (width - 2, f"{y:.1f}", f"{y:.1f}")
+            for y in sparkline([], width=width, height=height).grid
+        ),
+    )
+    return format_html(
+        '<svg width="0" height="0" class="position-absolute" aria-hidden="true" '
+        'focusable="false"><defs><g id="{}"><rect width="{}" height="{}" rx="3" '
+        'fill="#f1f3f5"/><g stroke="#fff">{}</g></g></defs></svg>',
+        SPARK_GRID_ID,
+        width,
+        height,
+        grid,
+    )
 
 
 def sparkline(levels, *, width=SPARK_WIDTH, height=SPARK_HEIGHT, slots=SPARK_SLOTS):

@@ -1487,6 +1487,7 @@ def _more_rows(world, focus, count):
 # Exact queries of the print pages, cold, with a few rows and with more rows than the
 # page lists (the rest are counted: one more query per list cut short), however
 # many more. Every page: session, user, two for permissions. The meeting's: the
+# meeting's heading (the access check of every request, views.access.heading_of), the
 # meeting, its assessments, the previous ones, its evaluations, the status counts,
 # the overdue rows (and their count), one per part of the marking (meetings,
 # initiatives, recommendations: a second one, of the nations, only when restricted).
@@ -1495,7 +1496,7 @@ def _more_rows(world, focus, count):
 # summary, the evaluations (and their count), the status counts, the overdue rows
 # (and their count), the marking's three. And the navigation bar's unread
 # notifications.
-MEETING_PAGE_QUERIES = {0: 13 + 2, 40: 14 + 2, 80: 14 + 2}
+MEETING_PAGE_QUERIES = {0: 14 + 2, 40: 15 + 2, 80: 15 + 2}
 REGIONAL_PAGE_QUERIES = {0: 14 + 2, 40: 16 + 2, 80: 16 + 2}
 
 

@@ -12,8 +12,10 @@ from django.utils import timezone, translation
 from cooperation.charts import (
     CHART_LABEL_GAP,
     CHART_MOST_LABELS,
+    SPARK_GRID_ID,
     SPARK_SLOTS,
     sparkline,
+    sparkline_grid,
     thin_labels,
     threat_charts,
 )
@@ -227,6 +229,19 @@ def test_sparklines_line_up_their_latest_points_and_keep_the_last_six():
     assert short.points[0][0] == long.points[-2][0]
     assert len(long.points) == SPARK_SLOTS
     assert long.levels == [3, 4, 3, 2, 1, 4]
+
+
+def test_sparklines_draw_the_pages_one_grid_of_the_threat_levels():
+    spark = sparkline([Level.LOW, Level.CRITICAL])
+    grid = str(sparkline_grid())
+
+    assert f'<use href="#{SPARK_GRID_ID}"/>' in str(spark.svg)
+    assert f'id="{SPARK_GRID_ID}"' in grid
+    # One white line per threat level, at the heights the sparklines' points use.
+    for y in spark.grid:
+        assert f'y1="{y:.1f}" y2="{y:.1f}"' in grid
+    assert grid.count("<line") == len(Level.values)
+    assert f'y2="{spark.points[-1][1]:.1f}"' in grid  # critical: the top line
 
 
 def test_a_single_level_sparkline_is_one_dot():

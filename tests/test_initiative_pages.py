@@ -1105,5 +1105,7 @@ def test_detail_runs_the_same_few_queries_with_5_and_50_rows(editor_client, colo
     large = _count_queries(editor_client, large_initiative.get_absolute_url())
     assert small == large
     # 12, and the documents section (one query; tests/test_documents.py bounds it),
-    # and the navigation bar's unread notifications.
+    # and the navigation bar's unread notifications. Of the 12, the initiative is
+    # read twice: its heading, the access check of every request, kept content or
+    # not (views.access.heading_of), and the whole record when the content is drawn.
     assert large <= 14

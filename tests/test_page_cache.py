@@ -420,6 +420,43 @@ def test_a_kept_record_page_is_never_served_once_withdrawn(
     assert client.get(record.get_absolute_url()).status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("kind", "suffix", "heading"),
+    [
+        ("initiative", "", ["id", "title"]),
+        ("meeting", "", ["id", "title"]),
+        ("meeting", "briefing/", ["id", "title"]),
+        ("recommendation", "", ["id", "reference", "title"]),
+    ],
+)
+def test_a_kept_record_page_reads_only_the_heading_of_its_record(
+    kind, suffix, heading, colombia, colombian_user
+):
+    """Kept content read, the record itself is read only for the access check and
+    the page's title and breadcrumbs: its key and heading, no related row."""
+    model = {
+        "initiative": factories.InitiativeFactory,
+        "meeting": factories.AssessmentMeetingFactory,
+        "recommendation": factories.RecommendationFactory,
+    }[kind]
+    record = model(title="Kept record", released_to_all=False)
+    record.released_to.set([colombia])
+    url = record.get_absolute_url() + suffix
+    client = reader(colombian_user)
+    get(client, url)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+
+    table = type(record)._meta.db_table
+    reads = [q["sql"] for q in queries if f'FROM "{table}"' in q["sql"]]
+    assert len(reads) == 1
+    assert " JOIN " not in reads[0]
+    selected = reads[0].split(" FROM ")[0].removeprefix("SELECT ").split(", ")
+    assert sorted(selected) == sorted(f'"{table}"."{column}"' for column in heading)
+    assert "Kept record" in page
+
+
 @pytest.mark.parametrize("kind", ["initiative", "meeting", "recommendation"])
 def test_a_record_page_is_each_readers_own(kind, colombia, colombian_user):
     model = {

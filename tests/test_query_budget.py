@@ -167,6 +167,10 @@ REFUSED_TO_LIAISON = {
 # recommendation has one); their history pages add the documents' history and
 # versions (two). A document's pages read it with its parent (one query) and the
 # download its version (one more).
+# A meeting's, recommendation's and initiative's page and the meeting's briefing
+# read their record twice: its heading, the access check of every request, whether
+# the content is kept or not (views.access.heading_of), and the whole record when
+# the content is drawn.
 QUERIES = {
     # page                             coordinator, liaison
     # The dashboard's first panel and the My work page (``cooperation.my_work``):
@@ -192,7 +196,7 @@ QUERIES = {
     "initiative-list":                 {COORDINATOR: 11, LIAISON: 11},
     "initiative-list csv":             {COORDINATOR: 11, LIAISON: 11},
     "initiative-create":               {COORDINATOR: 10, LIAISON:  9},
-    "initiative-detail":               {COORDINATOR: 12, LIAISON: 12},
+    "initiative-detail":               {COORDINATOR: 13, LIAISON: 13},
     "initiative-history":              {COORDINATOR: 12, LIAISON: 12},
     "initiative-edit":                 {COORDINATOR: 14, LIAISON: 12},
     "meeting-list":                    {COORDINATOR: 10, LIAISON: 10},
@@ -202,12 +206,12 @@ QUERIES = {
     "meeting-create":                  {COORDINATOR:  9, LIAISON:  6},
     "meeting-find-time":               {COORDINATOR:  7, LIAISON:  6},
     "meeting-find-time search":        {COORDINATOR:  8, LIAISON:  6},
-    "meeting-detail":                  {COORDINATOR: 14, LIAISON: 14},
+    "meeting-detail":                  {COORDINATOR: 15, LIAISON: 15},
     "meeting-ics":                     {COORDINATOR:  6, LIAISON:  6},
     "meeting-series-ics":              {COORDINATOR:  6, LIAISON:  6},
     "meeting-edit":                    {COORDINATOR: 18, LIAISON:  6},
     "meeting-history":                 {COORDINATOR: 12, LIAISON: 12},
-    "meeting-briefing":                {COORDINATOR: 15, LIAISON: 15},
+    "meeting-briefing":                {COORDINATOR: 16, LIAISON: 16},
     "assessment-create":               {COORDINATOR:  9, LIAISON:  9},
     "assessment-edit":                 {COORDINATOR: 10, LIAISON: 10},
     "evaluation-create":               {COORDINATOR:  7, LIAISON:  7},
@@ -223,7 +227,7 @@ QUERIES = {
     "recommendation-list":             {COORDINATOR: 10, LIAISON: 10},
     "recommendation-list csv":         {COORDINATOR:  9, LIAISON:  9},
     "recommendation-create":           {COORDINATOR: 10, LIAISON:  9},
-    "recommendation-detail":           {COORDINATOR: 13, LIAISON: 13},
+    "recommendation-detail":           {COORDINATOR: 14, LIAISON: 14},
     "recommendation-history":          {COORDINATOR: 15, LIAISON: 15},
     "recommendation-edit":             {COORDINATOR: 16, LIAISON: 14},
     "meeting-document-add":            {COORDINATOR:  7, LIAISON:  7},

@@ -313,6 +313,9 @@ def test_each_cell_has_a_sparkline_of_its_last_six_assessments_oldest_first(
     assert page.count(f'<span class="visually-hidden">{told}</span>') == 2
     assert page.count("Threat level at 1 assessment: High") == 4  # and the tooltips
     assert page.count("<polyline") == 2  # Brazil's single assessment is a dot
+    # Drawn on the page's one background and level lines, not each its own.
+    assert page.count('id="sparkline-grid"') == 1
+    assert page.count('<use href="#sparkline-grid"/>') == 4 == page.count("<circle")
 
 
 def test_a_withheld_meetings_level_never_appears_in_a_sparkline(

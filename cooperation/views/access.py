@@ -47,3 +47,16 @@ def get_document_for(user, pk):
         .select_related("meeting", "recommendation", "initiative"),
         pk=pk,
     )
+
+
+def heading_of(user, queryset, fields, **lookup):
+    """The record of ``queryset`` that ``lookup`` names, when released to ``user``,
+    with only its key and ``fields`` read; 404 otherwise, as the getters above.
+
+    The access check of a page whose content is kept rendered
+    (``views.common.kept_page``): it runs on every request, kept content or not, so
+    it reads only what the rest of the page shows (title, breadcrumbs), not the
+    whole record and its related rows. The content reads those (the getters above)
+    when it is drawn. Nothing else may be read from the record this returns: each
+    field not in ``fields`` would cost a query."""
+    return get_object_or_404(queryset.visible_to(user).only(*fields), **lookup)

@@ -25,12 +25,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cooperation import briefings, concurrency
 from cooperation.forms.briefings import BriefingSummaryForm
 from cooperation.forms.picture import RegionalPictureForm
-from cooperation.models import Briefing
+from cooperation.models import AssessmentMeeting, Briefing
 from cooperation.picture import active_focus_areas
 from cooperation.services import briefings as briefing_services
 from cooperation.services import meetings as meeting_services
 
-from .access import get_meeting_for
+from .access import get_meeting_for, heading_of
 from .common import kept_page
 
 # The briefings a user's list shows: the latest ones (kept for a week).
@@ -56,23 +56,27 @@ BRIEFING_PARTS = ("title", "head", "content")
 def meeting_briefing(request, pk):
     """A meeting's briefing as a print page; a POST saves its summary."""
     user = request.user
-    meeting = get_meeting_for(user, pk)
     may_edit = user.has_perm("cooperation.change_assessmentmeeting")
     if request.method != "POST":
+
+        def context():
+            meeting = get_meeting_for(user, pk)
+            form = BriefingSummaryForm(instance=meeting) if may_edit else None
+            return _meeting_briefing_context(request, meeting, form)
+
         # Kept rendered for a minute, shared by the readers of one releasability
         # and role (``views.common.kept_page``).
         return kept_page(
             request,
             "cooperation/briefing.html",
-            lambda: _meeting_briefing_context(
-                request,
-                meeting,
-                BriefingSummaryForm(instance=meeting) if may_edit else None,
-            ),
-            page={"meeting": meeting},
+            context,
+            page={
+                "meeting": heading_of(user, AssessmentMeeting.objects, ["title"], pk=pk)
+            },
             per_reader=False,
             parts=BRIEFING_PARTS,
         )
+    meeting = get_meeting_for(user, pk)
     if not may_edit:
         raise PermissionDenied
     form = BriefingSummaryForm(request.POST, instance=meeting)

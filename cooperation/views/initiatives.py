@@ -22,7 +22,7 @@ from cooperation.models import (
     Recommendation,
 )
 
-from .access import get_initiative_for
+from .access import get_initiative_for, heading_of
 from .common import (
     Column,
     ListSpec,
@@ -173,12 +173,12 @@ def initiative_list(request):
 def initiative_detail(request, pk):
     """An initiative's page; its content is kept rendered for a minute, per reader
     (``views.common.kept_page``), renewed by any write."""
-    initiative = get_initiative_for(request.user, pk)
+    user = request.user
     return kept_page(
         request,
         "cooperation/initiative_detail.html",
-        lambda: initiative_page_context(request.user, initiative),
-        page={"initiative": initiative},
+        lambda: initiative_page_context(user, get_initiative_for(user, pk)),
+        page={"initiative": heading_of(user, Initiative.objects, ["title"], pk=pk)},
     )
 
 

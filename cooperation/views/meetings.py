@@ -47,7 +47,7 @@ from cooperation.services import assessments as assessment_services
 from cooperation.services import meetings as meeting_services
 from cooperation.services.meetings import CORRECT_MINUTES_PERMISSION, Scope
 
-from .access import get_meeting_for
+from .access import get_meeting_for, heading_of
 from .common import Column, ListSpec, kept_page, list_page
 from .documents import documents_section
 from .records import add_service_error
@@ -281,12 +281,12 @@ def meeting_page_context(request, meeting, *, cancel_form=None):
 def meeting_detail(request, pk):
     """A meeting's page; its content is kept rendered for a minute, per reader
     (``views.common.kept_page``), renewed by any write."""
-    meeting = get_meeting_for(request.user, pk)
+    user = request.user
     return kept_page(
         request,
         "cooperation/meeting_detail.html",
-        lambda: meeting_page_context(request, meeting),
-        page={"meeting": meeting},
+        lambda: meeting_page_context(request, get_meeting_for(user, pk)),
+        page={"meeting": heading_of(user, AssessmentMeeting.objects, ["title"], pk=pk)},
     )
 
 

@@ -3,6 +3,7 @@
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from cooperation.charts import sparkline_grid
 from cooperation.forms.picture import RegionalPictureForm
 from cooperation.models import Recommendation
 from cooperation.picture import active_focus_areas
@@ -50,4 +51,5 @@ def regional_picture_context(request):
         "rows": picture.rows,
         "assessment_total": picture.assessment_total,
         "open_statuses": Recommendation.OPEN_STATUSES,
+        "sparkline_grid": sparkline_grid(),
     }

@@ -25,7 +25,7 @@ from cooperation.forms.recommendations import (
 from cooperation.models import AgendaItem, Follow, Nation, Recommendation
 from cooperation.services import recommendations as recommendation_services
 
-from .access import get_meeting_for, get_recommendation_for
+from .access import get_meeting_for, get_recommendation_for, heading_of
 from .common import (
     Column,
     ListSpec,
@@ -227,12 +227,15 @@ def _detail_context(
 def recommendation_detail(request, reference):
     """A recommendation's page; its content is kept rendered for a minute, per
     reader (``views.common.kept_page``), renewed by any write."""
-    recommendation = get_recommendation_for(request.user, reference)
+    user = request.user
+    heading = heading_of(
+        user, Recommendation.objects, ["reference", "title"], reference=reference
+    )
     return kept_page(
         request,
         "cooperation/recommendation_detail.html",
-        lambda: _detail_context(request, recommendation),
-        page={"recommendation": recommendation},
+        lambda: _detail_context(request, get_recommendation_for(user, reference)),
+        page={"recommendation": heading},
     )
 
 
