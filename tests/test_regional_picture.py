@@ -305,17 +305,51 @@ def test_each_cell_has_a_sparkline_of_its_last_six_assessments_oldest_first(
     assert colombian.sparkline.levels == levels[-6:]
     assert cells[("BR", "narcotics")].history == (cells[("BR", "narcotics")].latest,)
     page = response.content.decode()
-    # The sparkline's text alternative, in the matrix and in the phone's list.
+    # The sparkline's text alternative, once: the matrix is also the phone's cards.
     told = (
         "Threat level over the last 6 assessments: High, Critical, High, Moderate, "
         "High, Critical"
     )
-    assert page.count(f'<span class="visually-hidden">{told}</span>') == 2
-    assert page.count("Threat level at 1 assessment: High") == 4  # and the tooltips
-    assert page.count("<polyline") == 2  # Brazil's single assessment is a dot
+    assert page.count(f'<span class="visually-hidden">{told}</span>') == 1
+    assert page.count("Threat level at 1 assessment: High") == 2  # and the tooltip
+    assert page.count("<polyline") == 1  # Brazil's single assessment is a dot
     # Drawn on the page's one background and level lines, not each its own.
     assert page.count('id="sparkline-grid"') == 1
-    assert page.count('<use href="#sparkline-grid"/>') == 4 == page.count("<circle")
+    assert page.count('<use href="#sparkline-grid"/>') == 2 == page.count("<circle")
+
+
+def test_the_matrix_is_also_the_phones_cards_each_cell_drawn_once(
+    client, colombian_user, colombia, brazil, cocaine
+):
+    """One markup for wide screens and phones (portal.css turns each row into a
+    card): a filled cell carries its focus area's name for the phone, an empty one
+    is marked to be left out there, and a nation without any assessment says so."""
+    _assess(_meeting(10), colombia, cocaine, primary_concern="Cocaine production")
+    client.force_login(colombian_user)
+    cache.clear()
+
+    page = client.get(URL).content.decode()
+
+    assert page.count("Cocaine production") == 1
+    assert (
+        page.count('<table class="table table-bordered align-top regional-picture"')
+        == 1
+    )
+    filled = re.findall(
+        r'<td role="cell"><div class="d-md-none[^"]*"[^>]*>([^<]+)</div>', page
+    )
+    assert filled == [cocaine.display_name]
+    nations = Nation.objects.count()
+    areas = len(re.findall(r'<th scope="col" role="columnheader">', page)) - 2
+    empty = page.count('<td role="cell" class="picture-empty">')
+    assert empty == nations * areas - 1
+    # Every nation but Colombia: "No assessment" beside its name on a phone.
+    assert (
+        page.count(
+            '<span class="d-md-none small fw-normal text-body-secondary"> · No assessment</span>'
+        )
+        == nations - 1
+    )
 
 
 def test_a_withheld_meetings_level_never_appears_in_a_sparkline(

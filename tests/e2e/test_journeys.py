@@ -735,6 +735,7 @@ def test_pages_fit_the_screen_without_console_errors_at_desktop_and_phone_width(
         ("/recommendations/", t(lang, "Recommendations"), 1),
         ("/profile/", t(lang, "Your profile"), 1),
         ("/calendar/", calendar_heading(lang, username), 1),
+        ("/picture/", t(lang, "Regional picture"), 1),
         (meeting.get_absolute_url(), t(lang, "Agenda"), 2),
         (recommendation.get_absolute_url(), t(lang, "Description"), 2),
     )
