@@ -298,8 +298,8 @@ class Sparkline:
     @functools.cached_property
     def svg(self):
         """The drawing (its text alternative as its title), built here rather than
-        in a template: the picture draws hundreds, each twice (table and cards).
-        Kept small for that reason: the background and the level lines are the
+        in a template: the picture draws hundreds (a nation per row, a focus area per
+        column). Kept small for that reason: the background and the level lines are the
         page's one ``sparkline_grid()``, the line's and the dot's strokes are the
         ``.sparkline`` rules of ``portal.css``."""
         line = (

@@ -41,7 +41,7 @@ class Cell:
     @functools.cached_property
     def sparkline(self):
         """The threat levels of ``history`` as a sparkline (``charts.sparkline``),
-        computed once though the page draws it twice."""
+        computed once though the page reads its drawing and its text."""
         history = self.history or (self.latest,)
         return sparkline([assessment.threat_level for assessment in history])
 
