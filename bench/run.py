@@ -964,7 +964,7 @@ ADMIN_OF = {
     "recommendations": "admin recommendations",
 }
 RSS_LIMIT_MIB = 120  # each worker, after the run
-CSV_ROWS_PER_SECOND = 10_000  # 20k rows in under 2 s
+CSV_SECONDS, CSV_ROWS = 2, 20_000  # 20k rows in under 2 s, and as fast per row beyond
 TARGETS = [
     ("lists", f"list pages ≥ {LIST_RPS} req/s @4"),
     ("pages", f"dashboard, detail and other pages ≥ {PAGE_RPS} req/s @4"),
@@ -973,7 +973,10 @@ TARGETS = [
     ("errors", "no errors"),
     ("volume", f"≥ {VOLUME_KEEPS:.0%} of the page's demo req/s @4"),
     ("admin", f"lists ≥ {ADMIN_FACTOR}× the admin changelist of the same rows"),
-    ("csv", f"CSV export ≥ {CSV_ROWS_PER_SECOND:,} rows/s"),
+    (
+        "csv",
+        f"CSV export: {CSV_ROWS:,} rows (or fewer) in < {CSV_SECONDS} s, more as fast",
+    ),
     ("rss", f"worker RSS < {RSS_LIMIT_MIB} MiB after the run"),
 ]
 
@@ -1014,9 +1017,11 @@ def target_misses(result, baseline_rows):
             if name == page and changelist and value < ADMIN_FACTOR * changelist:
                 misses["admin"].append(f"{page} ({user}) ×{value / changelist:.1f}")
     for user, download in result["csv"].items():
-        rate = download["rows"] / download["seconds"] if download["seconds"] else 0
-        if download["status"] != 200 or rate < CSV_ROWS_PER_SECOND:
-            misses["csv"].append(f"{user} {rate:,.0f} rows/s")
+        limit = CSV_SECONDS * max(1, download["rows"] / CSV_ROWS)
+        if download["status"] != 200 or download["seconds"] >= limit:
+            misses["csv"].append(
+                f"{user} {download['rows']:,} rows in {download['seconds']:.2f} s"
+            )
     largest = result["memory"]["end_max"] / 1024
     if largest >= RSS_LIMIT_MIB:
         misses["rss"].append(f"{largest:.0f} MiB")

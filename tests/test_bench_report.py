@@ -77,8 +77,20 @@ def test_each_number_missed_is_named_with_the_page_and_the_value(bench):
         "initiative detail (colombia) 66%",
     ]
     assert misses["admin"] == ["initiatives (colombia) ×1.8"]
-    assert misses["csv"] == ["colombia 8,000 rows/s"]
+    assert misses["csv"] == ["colombia 20,000 rows in 2.50 s"]
     assert misses["rss"] == ["130 MiB"]
+
+
+def test_a_csv_export_is_held_to_2_s_for_20k_rows_and_as_fast_beyond(bench):
+    def csv_misses(rows, seconds):
+        measured = result([row("floor: /healthz", "colombia", 900)])
+        measured["csv"]["colombia"] |= {"rows": rows, "seconds": seconds}
+        return bench.target_misses(measured, {})["csv"]
+
+    assert csv_misses(9, 0.03) == []  # a few rows: the time of the request
+    assert csv_misses(20_000, 1.9) == []
+    assert csv_misses(100_000, 9.5) == []
+    assert csv_misses(100_000, 10.5) == ["colombia 100,000 rows in 10.50 s"]
 
 
 def test_a_page_that_did_not_answer_is_an_error_not_a_speed(bench):
