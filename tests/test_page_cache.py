@@ -394,6 +394,13 @@ def test_the_marks_are_secret_and_never_reach_a_page(colombian_user):
 
 # ------------------------------------------------------------- kept record pages
 
+# The records whose pages are kept, by the name the tests give them.
+RECORD_FACTORIES = {
+    "initiative": factories.InitiativeFactory,
+    "meeting": factories.AssessmentMeetingFactory,
+    "recommendation": factories.RecommendationFactory,
+}
+
 
 @pytest.mark.parametrize("kind", ["initiative", "meeting", "recommendation"])
 def test_a_kept_record_page_is_never_served_once_withdrawn(
@@ -402,11 +409,7 @@ def test_a_kept_record_page_is_never_served_once_withdrawn(
     """The access check runs on every request, before the kept content is read:
     a record withdrawn from the reader's nation by a write that sends no signal
     (so the data generation stays the same) is a 404 at once."""
-    model = {
-        "initiative": factories.InitiativeFactory,
-        "meeting": factories.AssessmentMeetingFactory,
-        "recommendation": factories.RecommendationFactory,
-    }[kind]
+    model = RECORD_FACTORIES[kind]
     record = model(title="Colombian-only record", released_to_all=False)
     record.released_to.set([colombia])
     client = reader(colombian_user)
@@ -434,11 +437,7 @@ def test_a_kept_record_page_reads_only_the_heading_of_its_record(
 ):
     """Kept content read, the record itself is read only for the access check and
     the page's title and breadcrumbs: its key and heading, no related row."""
-    model = {
-        "initiative": factories.InitiativeFactory,
-        "meeting": factories.AssessmentMeetingFactory,
-        "recommendation": factories.RecommendationFactory,
-    }[kind]
+    model = RECORD_FACTORIES[kind]
     record = model(title="Kept record", released_to_all=False)
     record.released_to.set([colombia])
     url = record.get_absolute_url() + suffix
@@ -459,11 +458,7 @@ def test_a_kept_record_page_reads_only_the_heading_of_its_record(
 
 @pytest.mark.parametrize("kind", ["initiative", "meeting", "recommendation"])
 def test_a_record_page_is_each_readers_own(kind, colombia, colombian_user):
-    model = {
-        "initiative": factories.InitiativeFactory,
-        "meeting": factories.AssessmentMeetingFactory,
-        "recommendation": factories.RecommendationFactory,
-    }[kind]
+    model = RECORD_FACTORIES[kind]
     record = model(title="Shared record")
     other_colombian = factories.UserFactory(nation=colombia)
     mine, first = get(reader(colombian_user), record.get_absolute_url())
