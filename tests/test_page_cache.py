@@ -9,6 +9,7 @@ next request; a table is at most a minute old (it may depend on the time).
 """
 
 import datetime
+import re
 import time
 
 import pytest
@@ -379,17 +380,97 @@ def test_forms_come_back_to_the_page_they_are_on_escaped(colombian_user):
     assert 'name="next" value="/initiatives/?q=first"' not in page
 
 
-def test_the_marks_are_secret_and_never_reach_a_page(colombian_user):
+def test_the_marks_are_secret_and_never_reach_a_page(colombian_user, colombia):
     from cooperation import page_cache
 
+    meeting = factories.AssessmentMeetingFactory()
+    kept_pages = [
+        reverse("cooperation:nation-detail", args=[colombia.iso_alpha2]),
+        factories.InitiativeFactory().get_absolute_url(),
+        meeting.get_absolute_url(),
+        reverse("cooperation:meeting-briefing", args=[meeting.pk]),
+        reverse("cooperation:regional-picture"),
+        reverse("cooperation:regional-briefing"),
+        reverse("cooperation:calendar"),
+    ]
+    marks = [
+        page_cache.csrf_mark(),
+        page_cache.next_mark(),
+        page_cache.nonce_mark(),
+        *(
+            page_cache.part_mark(name)
+            for name in ["content", "list_content", "kept_content", "kept_title"]
+        ),
+    ]
     client = reader(colombian_user)
-    for url in ["/", *LISTS.values(), LISTS["recommendations"] + "?status=proposed"]:
+    urls = ["/", *LISTS.values(), LISTS["recommendations"] + "?status=proposed"]
+    for url in [*urls, *kept_pages]:
         page, _ = get(client, url)
         page_again, _ = get(client, url)
-        for mark in (page_cache.csrf_mark(), page_cache.next_mark()):
+        for mark in marks:
             assert mark not in page
             assert mark not in page_again
-    assert page_cache.csrf_mark() != page_cache.next_mark()
+    assert len(set(marks)) == len(marks)
+
+
+def without_token(page: bytes) -> bytes:
+    """``page`` but for its CSRF tokens, masked anew on every response."""
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", page)
+
+
+def test_a_kept_page_is_served_as_drawn_whatever_its_characters(colombian_user):
+    """Kept parts are kept encoded and put into the page as bytes
+    (``page_cache.spliced``): text beyond ASCII, Latin-1 and the BMP comes back
+    the same from the cache as when drawn."""
+    title = "Operación Ñandú — 防災 ▲ 🚁 <b>&amp;</b>"
+    initiative = factories.InitiativeFactory(title=title)
+    client = reader(colombian_user)
+    drawn = client.get(initiative.get_absolute_url())
+    kept = client.get(initiative.get_absolute_url())
+
+    assert drawn["Content-Type"] == kept["Content-Type"] == "text/html; charset=utf-8"
+    assert without_token(drawn.content) == without_token(kept.content)
+    escaped = "Operación Ñandú — 防災 ▲ 🚁 &lt;b&gt;&amp;amp;&lt;/b&gt;"
+    assert escaped in kept.content.decode()
+    assert title not in kept.content.decode()
+
+
+def test_a_kept_part_is_kept_as_bytes_and_put_in_its_place():
+    from cooperation import page_cache
+
+    mark = page_cache.part_mark("kept_content")
+    page = f"<title>{mark}</title><main>{mark}</main>"
+    part = "Año — ▲".encode()
+
+    assert page_cache.spliced(page, {"kept_content": part}) == (
+        "<title>Año — ▲</title><main>Año — ▲</main>".encode()
+    )
+    # A part the page does not show leaves the page as it is.
+    assert page_cache.spliced("<p>é</p>", {"kept_content": part}) == "<p>é</p>".encode()
+
+
+def test_the_kept_parts_are_read_from_the_cache_as_bytes(rf, colombian_user):
+    """What makes a large kept page cheap to serve: no decoding of its parts."""
+    request = rf.get("/picture/")
+    request.user = colombian_user
+    parts = common.cached_fragments(
+        request,
+        "test-bytes",
+        ["cooperation/regional_picture.html#content"],
+        lambda: {"columns": [], "rows": [], "form": None},
+        per_reader=False,
+    )
+    again = common.cached_fragments(
+        request,
+        "test-bytes",
+        ["cooperation/regional_picture.html#content"],
+        lambda: pytest.fail("drawn again"),
+        per_reader=False,
+    )
+    assert all(isinstance(part, bytes) for part in [*parts, *again])
+    assert [without_token(part) for part in parts] == [
+        without_token(part) for part in again
+    ]
 
 
 # ------------------------------------------------------------- kept record pages

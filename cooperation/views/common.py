@@ -27,10 +27,8 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import F, OrderBy, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from cooperation import page_cache
@@ -346,14 +344,15 @@ def cached_fragment(
     context: Callable[[], dict],
     *,
     per_reader: bool,
-) -> SafeString:
-    """``template_name`` rendered with ``context()``, kept for a minute
-    (``LIST_TABLE_SECONDS``) under ``reader_cache_key``, the reader's permissions
-    and the page's address: shared by the readers of one releasability, role,
-    language and time zone, or (``per_reader``) the reader's own, for content that
-    is (the dashboard, a page with the reader's own answers or rights). Forms in it
-    carry the reader's own CSRF token and come back to the page, styles the
-    response's CSP nonce (``cooperation.page_cache``)."""
+) -> bytes:
+    """``template_name`` rendered with ``context()`` and encoded (UTF-8), kept for a
+    minute (``LIST_TABLE_SECONDS``) under ``reader_cache_key``, the reader's
+    permissions and the page's address: shared by the readers of one
+    releasability, role, language and time zone, or (``per_reader``) the reader's
+    own, for content that is (the dashboard, a page with the reader's own answers
+    or rights). Forms in it carry the reader's own CSRF token and come back to the
+    page, styles the response's CSP nonce (``cooperation.page_cache``). The page
+    is served with it by ``render_with_parts``."""
     return cached_fragments(
         request, name, [template_name], context, per_reader=per_reader
     )[0]
@@ -366,7 +365,7 @@ def cached_fragments(
     context: Callable[[], dict],
     *,
     per_reader: bool,
-) -> list[SafeString]:
+) -> list[bytes]:
     """``cached_fragment`` of several templates drawn with one ``context()``."""
 
     def draw():
@@ -376,7 +375,7 @@ def cached_fragments(
             "csp_nonce": page_cache.nonce_mark(),
         }
         return [
-            render_to_string(template_name, values, request=request)
+            render_to_string(template_name, values, request=request).encode()
             for template_name in template_names
         ]
 
@@ -391,8 +390,28 @@ def cached_fragments(
                 [name, reader, owner, permissions, request.get_full_path()]
             ).encode()
         )
-        parts = kept(f"cooperation:fragment:{digest.hexdigest()}", draw)
-    return [page_cache.with_request_values(html, request) for html in parts]
+        parts = kept(f"cooperation:page-part:{digest.hexdigest()}", draw)
+    return [page_cache.encoded_with_request_values(html, request) for html in parts]
+
+
+def render_with_parts(
+    request,
+    template_name: str,
+    context: dict,
+    parts: dict[str, bytes],
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    """``template_name`` rendered with ``context`` and each kept part (a
+    ``cached_fragment``) given as the template variable it is keyed by: the page
+    around the parts is rendered and the parts' bytes put in their places
+    (``page_cache.spliced``), never decoded."""
+    page = render_to_string(
+        template_name,
+        {**context, **{name: page_cache.part_mark(name) for name in parts}},
+        request=request,
+    )
+    return HttpResponse(page_cache.spliced(page, parts), status=status)
 
 
 # How long the other readers may still be given a part a minute old while one
@@ -445,13 +464,11 @@ def kept_page(
         context,
         per_reader=per_reader,
     )
-    return render(
+    return render_with_parts(
         request,
         template_name,
-        {
-            **page,
-            **{f"kept_{part}": html for part, html in zip(parts, kept, strict=True)},
-        },
+        page,
+        {f"kept_{part}": html for part, html in zip(parts, kept, strict=True)},
     )
 
 
@@ -493,7 +510,7 @@ def list_page(request, spec: ListSpec) -> HttpResponse:
         # "Mine" is the reader's own.
         per_reader=bool(request.GET.get("mine")),
     )
-    return render(request, spec.template, {"list_content": content})
+    return render_with_parts(request, spec.template, {}, {"list_content": content})
 
 
 def _list_rows(request, spec: ListSpec, *, exporting: bool):

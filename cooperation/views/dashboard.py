@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -8,7 +7,7 @@ from cooperation import my_work
 from cooperation.models import AssessmentMeeting, Initiative, Recommendation
 from cooperation.models.base import bounded
 
-from .common import cached_fragment
+from .common import cached_fragment, render_with_parts
 
 # The rows each panel shows; each links to the filtered list of all.
 PANEL_ROWS = 10
@@ -26,7 +25,9 @@ def dashboard(request):
         lambda: dashboard_context(request.user),
         per_reader=True,
     )
-    return render(request, "cooperation/dashboard.html", {"content": content})
+    return render_with_parts(
+        request, "cooperation/dashboard.html", {}, {"content": content}
+    )
 
 
 def dashboard_context(user):

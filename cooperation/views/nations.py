@@ -1,4 +1,3 @@
-from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -14,7 +13,7 @@ from cooperation.models import (
 from cooperation.models.base import bounded
 
 from .access import get_nation
-from .common import Column, ListSpec, cached_fragment, list_page
+from .common import Column, ListSpec, cached_fragment, list_page, render_with_parts
 
 # The rows each panel of a nation's page shows; each links to the list of all.
 NATION_PAGE_ROWS = 25
@@ -99,10 +98,11 @@ def nation_detail(request, code):
         lambda: nation_detail_context(request.user, nation),
         per_reader=False,
     )
-    return render(
+    return render_with_parts(
         request,
         "cooperation/nation_detail.html",
-        {"nation": nation, "content": content},
+        {"nation": nation},
+        {"content": content},
     )
 
 
