@@ -399,8 +399,6 @@ def render_with_parts(
     template_name: str,
     context: dict,
     parts: dict[str, bytes],
-    *,
-    status: int = 200,
 ) -> HttpResponse:
     """``template_name`` rendered with ``context`` and each kept part (a
     ``cached_fragment``) given as the template variable it is keyed by: the page
@@ -411,7 +409,7 @@ def render_with_parts(
         {**context, **{name: page_cache.part_mark(name) for name in parts}},
         request=request,
     )
-    return HttpResponse(page_cache.spliced(page, parts), status=status)
+    return HttpResponse(page_cache.spliced(page, parts))
 
 
 # How long the other readers may still be given a part a minute old while one
