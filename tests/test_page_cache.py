@@ -192,6 +192,63 @@ def test_a_failed_redraw_leaves_the_kept_part_and_the_next_minute_draws(monkeypa
     assert common.kept(key, fails) == ["drawing 1"]
 
 
+def test_after_a_write_the_others_wait_for_the_part_being_drawn(monkeypatch):
+    """A write renews every key: the first request draws the part, the others wait
+    for it (and get the new part, not one drawn before the write) instead of all
+    drawing it at once."""
+    from django.core.cache import cache
+
+    key = "cooperation:fragment:test-wait"
+    assert cache.add(f"{key}:redraw", 1, 10)  # another request is drawing it
+    looks = []
+
+    def other_request_finishes(seconds):
+        looks.append(seconds)
+        cache.set(key, (time.time(), ["drawn by the other"]), 70)
+
+    monkeypatch.setattr(common.time, "sleep", other_request_finishes)
+    draw = Drawer()
+    assert common.kept(key, draw) == ["drawn by the other"]
+    assert draw.calls == 0
+    assert looks == [common.DRAW_POLL_SECONDS]
+
+
+def test_a_request_waiting_for_a_draw_that_fails_draws_the_part_itself(monkeypatch):
+    from django.core.cache import cache
+
+    key = "cooperation:fragment:test-wait-failed"
+
+    def fails():
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        common.kept(key, fails)
+    # The failed draw gave up its claim: the next request draws at once.
+    assert cache.get(f"{key}:redraw") is None
+    monkeypatch.setattr(common.time, "sleep", lambda _s: pytest.fail("waited"))
+    assert common.kept(key, Drawer()) == ["drawing 1"]
+    assert cache.get(f"{key}:redraw") is None
+
+    # A claim that ends while another request waits for it: that one draws.
+    key = "cooperation:fragment:test-wait-gone"
+    assert cache.add(f"{key}:redraw", 1, 10)
+    monkeypatch.setattr(common.time, "sleep", lambda _s: cache.delete(f"{key}:redraw"))
+    assert common.kept(key, Drawer()) == ["drawing 1"]
+
+
+def test_a_request_waits_a_bounded_time_for_another_draw(monkeypatch):
+    from django.core.cache import cache
+
+    key = "cooperation:fragment:test-wait-bounded"
+    assert cache.add(f"{key}:redraw", 1, 10)  # a draw that never ends
+    monkeypatch.setattr(common, "DRAW_WAIT_SECONDS", 0)
+    monkeypatch.setattr(common.time, "sleep", lambda _s: pytest.fail("waited"))
+    draw = Drawer()
+    assert common.kept(key, draw) == ["drawing 1"]
+    assert common.kept(key, draw) == ["drawing 1"]
+    assert draw.calls == 1
+
+
 def test_parts_drawn_at_different_times_expire_at_different_times(monkeypatch):
     now = time.time()
     monkeypatch.setattr(common.time, "time", lambda: now)

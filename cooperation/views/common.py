@@ -415,6 +415,11 @@ def render_with_parts(
 # How long the other readers may still be given a part a minute old while one
 # request draws it again (``kept``); a draw that fails lets the next one try after it.
 REDRAW_LOCK_SECONDS = 10
+# When there is no part to give (the first requests after a write, which renews the
+# data generation and so every key), how long the others wait for the one drawing it
+# before drawing it themselves, and how often they look.
+DRAW_WAIT_SECONDS = 5
+DRAW_POLL_SECONDS = 0.02
 
 
 def kept(key: str, draw: Callable[[], list]) -> list:
@@ -422,22 +427,57 @@ def kept(key: str, draw: Callable[[], list]) -> list:
     generation, so any write means a new key) and drawn again once it is a minute
     old (``LIST_TABLE_SECONDS``).
 
-    When it is, one request draws it again while the others, rather than all
-    drawing the same page at once, are still given the kept one, for the seconds
-    that draw takes. Each part's minute starts when it is drawn, so the parts of
-    all pages do not expire together."""
+    One request draws a part while the others, rather than all drawing the same
+    part at once, wait for it: after a write, when there is none yet (they are then
+    given the new one, never what was drawn before the write), or are still given
+    the kept one, when it is a minute old, for the seconds that draw takes. Each
+    part's minute starts when it is drawn, so the parts of all pages do not expire
+    together."""
+    lock = f"{key}:redraw"
     now = time.time()
     entry = cache_get(key)
+    if entry is None and not cache_add(lock, 1, REDRAW_LOCK_SECONDS):
+        entry = _drawn_by_another(key, lock)
+        if entry is not None:
+            return entry[1]
+        # The one drawing it failed or is slow: draw it here as well.
+        return _draw(key, draw, time.time())
     if entry is not None:
         drawn_at, parts = entry
         fresh = now - drawn_at < LIST_TABLE_SECONDS
-        if fresh or not cache_add(f"{key}:redraw", 1, REDRAW_LOCK_SECONDS):
+        if fresh or not cache_add(lock, 1, REDRAW_LOCK_SECONDS):
             return parts
+        # A part a minute old is still given to the others if this draw fails,
+        # until its claim ends.
+        return _draw(key, draw, now, release=lock)
+    try:
+        return _draw(key, draw, now, release=lock)
+    except BaseException:
+        # No part to give: the ones waiting for this draw draw it themselves.
+        cache_delete(lock)
+        raise
+
+
+def _draw(key, draw, now, *, release=None):
     parts = draw()
     cache_set(key, (now, parts), LIST_TABLE_SECONDS + REDRAW_LOCK_SECONDS)
-    if entry is not None:
-        cache_delete(f"{key}:redraw")
+    if release:
+        cache_delete(release)
     return parts
+
+
+def _drawn_by_another(key: str, lock: str):
+    """The entry another request is drawing under ``key``, once it is kept; None if
+    that request gave up (its claim, ``lock``, is gone) or ``DRAW_WAIT_SECONDS``
+    went by."""
+    deadline = time.monotonic() + DRAW_WAIT_SECONDS
+    while True:
+        entry = cache_get(key)
+        if entry is not None or cache_get(lock) is None:
+            return entry
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(DRAW_POLL_SECONDS)
 
 
 def kept_page(
