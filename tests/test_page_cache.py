@@ -236,6 +236,30 @@ def test_a_request_waiting_for_a_draw_that_fails_draws_the_part_itself(monkeypat
     assert common.kept(key, Drawer()) == ["drawing 1"]
 
 
+def test_a_part_kept_just_before_its_claim_is_released_is_not_drawn_again(
+    monkeypatch,
+):
+    """The one drawing keeps the part, then releases its claim: a request that
+    looked for the part just before it was kept, then finds the claim gone, is
+    given that part rather than drawing it a second time."""
+    from django.core.cache import cache
+
+    key = "cooperation:fragment:test-wait-race"
+    assert cache.add(f"{key}:redraw", 1, 10)
+    read = common.cache_get
+
+    def cache_get(name):
+        if name == f"{key}:redraw":  # the draw ends between the two looks
+            cache.set(key, (time.time(), ["drawn by the other"]), 70)
+            cache.delete(name)
+        return read(name)
+
+    monkeypatch.setattr(common, "cache_get", cache_get)
+    draw = Drawer()
+    assert common.kept(key, draw) == ["drawn by the other"]
+    assert draw.calls == 0
+
+
 def test_a_request_waits_a_bounded_time_for_another_draw(monkeypatch):
     from django.core.cache import cache
 

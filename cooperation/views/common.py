@@ -473,8 +473,12 @@ def _drawn_by_another(key: str, lock: str):
     deadline = time.monotonic() + DRAW_WAIT_SECONDS
     while True:
         entry = cache_get(key)
-        if entry is not None or cache_get(lock) is None:
+        if entry is not None:
             return entry
+        if cache_get(lock) is None:
+            # Released: the part was kept since the look above (the one drawing
+            # keeps it, then releases its claim), or that request gave up.
+            return cache_get(key)
         if time.monotonic() >= deadline:
             return None
         time.sleep(DRAW_POLL_SECONDS)
